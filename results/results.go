@@ -1,0 +1,163 @@
+// Package results defines the results file that `rwbench run` writes and that
+// `report`, `plot` and `compare` read. The JSON names are a stable interface:
+// other tools read them, so change them only with a new Schema number.
+package results
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Schema is the version of the results file layout.
+const Schema = 1
+
+// File is one results file: one invocation of `rwbench run`.
+type File struct {
+	Schema   int       `json:"schema"`
+	RWBench  string    `json:"rwbench"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Partial is true when the run was interrupted (SIGINT) and holds only what was gathered.
+	Partial bool `json:"partial,omitempty"`
+	// Failed says why the run failed (watchdog, I/O error); empty when it did not.
+	Failed  string  `json:"failed,omitempty"`
+	Machine Machine `json:"machine"`
+	// Config is the fully resolved config (defaults filled, -set applied), as JSON.
+	Config json.RawMessage `json:"config"`
+	// Name is the config's name, repeated here so readers need not parse Config.
+	Name    string `json:"name"`
+	Results []Cell `json:"results"`
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	Brand          string   `json:"brand"`
+	Vendor         string   `json:"vendor"`
+	Family         int      `json:"family"`
+	Model          int      `json:"model"`
+	PhysicalCores  int      `json:"physical_cores"`
+	LogicalCores   int      `json:"logical_cores"`
+	ThreadsPerCore int      `json:"threads_per_core"`
+	L1DataBytes    int      `json:"l1d_bytes"`
+	L1InstBytes    int      `json:"l1i_bytes"`
+	L2Bytes        int      `json:"l2_bytes"`
+	L3Bytes        int      `json:"l3_bytes"`
+	Hypervisor     string   `json:"hypervisor"`
+	Features       []string `json:"features"`
+	Kernel         string   `json:"kernel"`
+	GoVersion      string   `json:"go_version"`
+	GOMAXPROCS     int      `json:"gomaxprocs"`
+	// FSType is the filesystem holding the image ("ext4", "xfs", "blockdev", "memory").
+	FSType string `json:"fs_type"`
+}
+
+// Cell is one point of the matrix: a strategy (or target) and one set of sweep values.
+type Cell struct {
+	Strategy string `json:"strategy"`
+	// Target is "model" for the five strategies and their successors, "kernel" or "raw" otherwise.
+	Target string `json:"target"`
+	// Params maps each swept config key to its value in this cell; empty without a sweep.
+	Params  map[string]string `json:"params"`
+	Runs    []Run             `json:"runs"`
+	Summary Summary           `json:"summary"`
+}
+
+// Run is one repetition of a cell.
+type Run struct {
+	Rep        int       `json:"rep"`
+	Started    time.Time `json:"started"`
+	DurationNs int64     `json:"duration_ns"`
+	// Ops maps an op name (read, write, fault, mkwrite, punch, truncate, zero, advise) to its figures.
+	Ops       map[string]OpStats `json:"ops"`
+	Intervals []Interval         `json:"intervals"`
+	Locks     []LockStat         `json:"locks"`
+	Verify    Verify             `json:"verify"`
+	Fsck      Fsck               `json:"fsck"`
+}
+
+// OpStats are the measured figures of one op over one run's measurement window.
+type OpStats struct {
+	Count       int64   `json:"count"`
+	Bytes       int64   `json:"bytes"`
+	Errors      int64   `json:"errors,omitempty"`
+	OpsPerSec   float64 `json:"ops_per_sec"`
+	BytesPerSec float64 `json:"bytes_per_sec"`
+	LatencyNs   Latency `json:"latency_ns"`
+}
+
+// Latency is a latency distribution in nanoseconds.
+type Latency struct {
+	Min    float64 `json:"min"`
+	Mean   float64 `json:"mean"`
+	Max    float64 `json:"max"`
+	Stddev float64 `json:"stddev"`
+	P50    float64 `json:"p50"`
+	P90    float64 `json:"p90"`
+	P99    float64 `json:"p99"`
+	P999   float64 `json:"p999"`
+	P9999  float64 `json:"p9999"`
+}
+
+// Interval is one second (or the configured interval) of the measurement window.
+type Interval struct {
+	// StartNs is the interval's start, relative to the measurement start.
+	StartNs int64 `json:"start_ns"`
+	// Ops maps an op name to the ops completed in the interval.
+	Ops map[string]int64 `json:"ops"`
+}
+
+// LockStat is the use of one lock class at one call site during the measurement window.
+type LockStat struct {
+	Lock         string `json:"lock"`
+	Site         string `json:"site"`
+	Mode         string `json:"mode"` // "shared" or "exclusive"
+	Acquisitions int64  `json:"acquisitions"`
+	Contended    int64  `json:"contended"`
+	WaitNs       int64  `json:"wait_ns"`
+	HoldNs       int64  `json:"hold_ns"`
+}
+
+// Verify holds the oracle's findings over the run.
+type Verify struct {
+	Checked int64 `json:"checked"` // pages verified
+	Stale   int64 `json:"stale"`
+	Foreign int64 `json:"foreign"`
+	Corrupt int64 `json:"corrupt"`
+	// ByOp counts stale and foreign findings by the op (path) that returned the data.
+	ByOp map[string]Findings `json:"by_op,omitempty"`
+	// Examples holds the first few findings, for a human to read.
+	Examples []string `json:"examples,omitempty"`
+}
+
+// Findings counts the findings of one path.
+type Findings struct {
+	Stale   int64 `json:"stale"`
+	Foreign int64 `json:"foreign"`
+}
+
+// Fsck is the result of the after-run check: write back, drop the cache, check every
+// block map and every block's content against the oracle's final state.
+type Fsck struct {
+	Ok     bool     `json:"ok"`
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Summary summarizes a cell over its runs.
+type Summary struct {
+	Ops map[string]OpSummary `json:"ops"`
+}
+
+// OpSummary is the summary of one op over the runs of a cell.
+type OpSummary struct {
+	OpsPerSec Estimate `json:"ops_per_sec"`
+	P99Ns     Estimate `json:"p99_ns"`
+}
+
+// Estimate is a median with its confidence interval (golang.org/x/perf/benchmath).
+type Estimate struct {
+	Median     float64 `json:"median"`
+	Lo         float64 `json:"lo"`
+	Hi         float64 `json:"hi"`
+	Confidence float64 `json:"confidence"`
+	N          int     `json:"n"`
+}
