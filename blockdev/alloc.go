@@ -1,0 +1,104 @@
+package blockdev
+
+import (
+	"fmt"
+	"math/bits"
+	"sync"
+)
+
+// Allocator hands out data blocks 1..n. A freed block is the next one handed out (LIFO), so
+// a freed block soon holds another file's data, as on a real filesystem: that reuse is what
+// turns the page-cache race into a data leak. Blocks never handed out come in ascending order
+// once the free stack is empty, so single-threaded runs are deterministic.
+//
+// One mutex guards everything: allocation happens on writes, page_mkwrite and punch, never
+// on the cache-hit path.
+type Allocator struct {
+	mu    sync.Mutex
+	n     uint64
+	next  uint64   // lowest block never handed out; n+1 once all have been
+	stack []uint64 // freed blocks, most recent last
+	used  []uint64 // bitmap, bit b set while block b is allocated
+	count uint64   // allocated blocks
+}
+
+// NewAllocator returns an allocator over blocks 1..n, all free.
+func NewAllocator(n uint64) *Allocator {
+	return &Allocator{n: n, next: 1, used: make([]uint64, n/64+1)}
+}
+
+// Alloc returns a free block: the most recently freed one, else the lowest never used. It
+// returns ErrNoSpace when every block is allocated.
+func (a *Allocator) Alloc() (uint64, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var b uint64
+	switch {
+	case len(a.stack) > 0:
+		b = a.stack[len(a.stack)-1]
+		a.stack = a.stack[:len(a.stack)-1]
+	case a.next <= a.n:
+		b = a.next
+		a.next++
+	default:
+		return 0, ErrNoSpace
+	}
+	a.used[b/64] |= 1 << (b % 64)
+	a.count++
+	return b, nil
+}
+
+// Free returns blk to the allocator. Freeing a block that is not allocated (double free) or
+// out of range is an error matching ErrDoubleFree or ErrRange, and changes nothing.
+func (a *Allocator) Free(blk uint64) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if blk == 0 || blk > a.n {
+		return fmt.Errorf("%w: free of block %d (blocks are 1..%d)", ErrRange, blk, a.n)
+	}
+	if a.used[blk/64]&(1<<(blk%64)) == 0 {
+		return fmt.Errorf("%w: block %d", ErrDoubleFree, blk)
+	}
+	a.used[blk/64] &^= 1 << (blk % 64)
+	a.count--
+	a.stack = append(a.stack, blk)
+	return nil
+}
+
+// IsFree reports whether blk is a free data block (false for 0 and out-of-range blocks).
+func (a *Allocator) IsFree(blk uint64) bool {
+	if blk == 0 || blk > a.n {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.used[blk/64]&(1<<(blk%64)) == 0
+}
+
+// Used returns the number of allocated blocks.
+func (a *Allocator) Used() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.count
+}
+
+// FreeCount returns the number of free blocks.
+func (a *Allocator) FreeCount() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n - a.count
+}
+
+// Blocks returns n, the number of blocks the allocator manages.
+func (a *Allocator) Blocks() uint64 { return a.n }
+
+// usedBits counts the bitmap; tests use it to check count.
+func (a *Allocator) usedBits() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var c int
+	for _, w := range a.used {
+		c += bits.OnesCount64(w)
+	}
+	return uint64(c)
+}

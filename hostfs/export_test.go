@@ -1,0 +1,5 @@
+package hostfs
+
+import "runtime/debug"
+
+func setPanicOnFault(on bool) bool { return debug.SetPanicOnFault(on) }

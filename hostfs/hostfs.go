@@ -1,0 +1,411 @@
+// Package hostfs is the "kernel" target: the benchmark's workload run on the
+// host kernel's own page cache, on real files in a directory of the host
+// filesystem, to calibrate the model against the system it imitates.
+//
+// Every operation is the plain system call the model's operation stands for:
+//
+//	Read        pread(2), buffered
+//	Write       pwrite(2), buffered
+//	FaultRead   madvise(MADV_DONTNEED) of one page of the worker's MAP_SHARED
+//	            mapping, then a load of the page through the mapping (a fault)
+//	FaultWrite  the same, then a store (a write fault and ->page_mkwrite)
+//	Punch       fallocate(PUNCH_HOLE|KEEP_SIZE)
+//	ZeroRange   fallocate(ZERO_RANGE|KEEP_SIZE), or a punch where the
+//	            filesystem lacks ZERO_RANGE
+//	Truncate    ftruncate(2)
+//	Advise      posix_fadvise(WILLNEED)
+//
+// The files are opened once by the target and their descriptors shared by the
+// workers (pread and pwrite are positional, so that is safe). Each worker, like
+// a process of its own, maps each file once, on its first fault on that file,
+// and keeps the mapping until it closes; a file that has grown beyond the
+// mapping is mapped again.
+//
+// A fault beyond end of file raises SIGBUS in the kernel's world. The fault
+// paths check the size with fstat(2) first and return [ErrBeyondEOF]; a
+// truncate that races in between the check and the access is caught by running
+// the access under runtime/debug.SetPanicOnFault (set for the calling goroutine
+// only, for the duration of the access) and turning the recovered fault into
+// ErrBeyondEOF as well.
+//
+// Quiesce syncs every file and drops this file set's pages with
+// posix_fadvise(DONTNEED), leaving the rest of the host's cache alone (no
+// global drop_caches). Pages still mapped are not dropped by fadvise, so
+// Quiesce first zaps every live worker's mappings (MADV_DONTNEED); it must not
+// run concurrently with the workers' operations. Check has nothing to check:
+// the kernel's consistency is not ours to judge, and the runner checks content
+// through Read.
+package hostfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rwbench/rwbench/runner"
+)
+
+// ErrBeyondEOF is returned by a fault on a page at or beyond end of file, where
+// the kernel would deliver SIGBUS.
+var ErrBeyondEOF = errors.New("beyond EOF")
+
+// Target is the host kernel's page cache over a set of files.
+type Target struct {
+	dir   string
+	paths []string
+	fds   []int
+	page  int64
+
+	noZeroRange atomic.Bool // the filesystem rejected ZERO_RANGE: punch instead
+
+	mu      sync.Mutex           // guards workers and closed
+	workers map[*worker]struct{} // live workers, whose mappings Quiesce zaps
+	closed  bool
+}
+
+var _ runner.Target = (*Target)(nil)
+
+// New creates (or truncates) files f0..f<files-1> in dir, each of size bytes
+// (sparse: ftruncate), and opens them.
+func New(dir string, files int, size int64) (*Target, error) {
+	if files <= 0 {
+		return nil, fmt.Errorf("hostfs: %d files", files)
+	}
+	if size < 0 {
+		return nil, fmt.Errorf("hostfs: negative file size %d", size)
+	}
+	t := &Target{dir: dir, page: int64(unix.Getpagesize()), workers: make(map[*worker]struct{})}
+	for i := range files {
+		p := filepath.Join(dir, fmt.Sprintf("f%d", i))
+		fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+		if err != nil {
+			t.Close()
+			return nil, &os.PathError{Op: "open", Path: p, Err: err}
+		}
+		t.paths = append(t.paths, p)
+		t.fds = append(t.fds, fd)
+		if err := unix.Ftruncate(fd, size); err != nil {
+			t.Close()
+			return nil, &os.PathError{Op: "ftruncate", Path: p, Err: err}
+		}
+	}
+	return t, nil
+}
+
+// Name returns "kernel".
+func (t *Target) Name() string { return "kernel" }
+
+// Paths returns the files' paths, file i first.
+func (t *Target) Paths() []string { return append([]string(nil), t.paths...) }
+
+func (t *Target) fd(file int) (int, error) {
+	if file < 0 || file >= len(t.fds) {
+		return -1, fmt.Errorf("hostfs: file %d out of range [0, %d)", file, len(t.fds))
+	}
+	return t.fds[file], nil
+}
+
+// NewWorker returns a worker with no mappings yet.
+func (t *Target) NewWorker() (runner.Worker, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, errors.New("hostfs: target closed")
+	}
+	w := &worker{t: t, maps: make([][]byte, len(t.fds))}
+	t.workers[w] = struct{}{}
+	return w, nil
+}
+
+// Quiesce zaps the workers' mappings, fsyncs every file and drops its pages
+// from the cache with posix_fadvise(DONTNEED).
+func (t *Target) Quiesce() error {
+	t.mu.Lock()
+	for w := range t.workers {
+		w.zapAll()
+	}
+	t.mu.Unlock()
+	var errs []error
+	for i, fd := range t.fds {
+		if err := unix.Fsync(fd); err != nil {
+			errs = append(errs, &os.PathError{Op: "fsync", Path: t.paths[i], Err: err})
+			continue
+		}
+		if err := unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED); err != nil {
+			errs = append(errs, &os.PathError{Op: "fadvise", Path: t.paths[i], Err: err})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Check returns nil: the host kernel's consistency is not the benchmark's to
+// check.
+func (t *Target) Check() []string { return nil }
+
+// Close unmaps the mappings of workers not yet closed (they must no longer be
+// running), closes the files and removes them.
+func (t *Target) Close() error {
+	t.mu.Lock()
+	t.closed = true
+	ws := t.workers
+	t.workers = nil
+	t.mu.Unlock()
+	var errs []error
+	for w := range ws {
+		errs = append(errs, w.unmapAll())
+	}
+	for i, fd := range t.fds {
+		if fd < 0 {
+			continue
+		}
+		if err := unix.Close(fd); err != nil {
+			errs = append(errs, &os.PathError{Op: "close", Path: t.paths[i], Err: err})
+		}
+		t.fds[i] = -1
+	}
+	for _, p := range t.paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// worker is one goroutine's context: its own mapping of each file.
+type worker struct {
+	t *Target
+	// maps[i] is this worker's MAP_SHARED mapping of file i, nil until the first
+	// fault on it. The worker reads it without a lock; it changes it, and
+	// Quiesce and Close read it, under mu.
+	mu   sync.Mutex
+	maps [][]byte
+}
+
+func (w *worker) Read(file int, off int64, buf []byte) (int, error) {
+	fd, err := w.t.fd(file)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		n, err := unix.Pread(fd, buf, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, &os.PathError{Op: "pread", Path: w.t.paths[file], Err: err}
+		}
+		return n, nil
+	}
+}
+
+func (w *worker) Write(file int, off int64, data []byte) (int, error) {
+	fd, err := w.t.fd(file)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for done < len(data) {
+		n, err := unix.Pwrite(fd, data[done:], off+int64(done))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return done, &os.PathError{Op: "pwrite", Path: w.t.paths[file], Err: err}
+		}
+		if n == 0 {
+			return done, &os.PathError{Op: "pwrite", Path: w.t.paths[file], Err: unix.EIO}
+		}
+		done += n
+	}
+	return done, nil
+}
+
+func (w *worker) FaultRead(file int, off int64, buf []byte) error {
+	page, err := w.page(file, off)
+	if err != nil {
+		return err
+	}
+	return w.t.fault(page, buf, false)
+}
+
+func (w *worker) FaultWrite(file int, off int64, data []byte) error {
+	page, err := w.page(file, off)
+	if err != nil {
+		return err
+	}
+	return w.t.fault(page, data, true)
+}
+
+// page returns this worker's mapping of the page at off in file, mapping the
+// file first if needed, or ErrBeyondEOF if the page starts at or beyond end of
+// file.
+func (w *worker) page(file int, off int64) ([]byte, error) {
+	fd, err := w.t.fd(file)
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 || off%w.t.page != 0 {
+		return nil, fmt.Errorf("hostfs: fault offset %d is not page aligned", off)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &os.PathError{Op: "fstat", Path: w.t.paths[file], Err: err}
+	}
+	if off >= st.Size {
+		return nil, ErrBeyondEOF
+	}
+	m := w.maps[file]
+	if off+w.t.page > int64(len(m)) {
+		if m, err = w.remap(file, fd, st.Size); err != nil {
+			return nil, err
+		}
+	}
+	return m[off : off+w.t.page : off+w.t.page], nil
+}
+
+// remap maps file anew over size bytes (rounded up to whole pages), replacing
+// the worker's old mapping of it.
+func (w *worker) remap(file, fd int, size int64) ([]byte, error) {
+	size = (size + w.t.page - 1) &^ (w.t.page - 1)
+	m, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, &os.PathError{Op: "mmap", Path: w.t.paths[file], Err: err}
+	}
+	w.mu.Lock()
+	old := w.maps[file]
+	w.maps[file] = m
+	w.mu.Unlock()
+	if old != nil {
+		if err := unix.Munmap(old); err != nil {
+			return nil, fmt.Errorf("hostfs: munmap: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// fault drops the page from the mapping, so the access faults, then copies the
+// page to buf (or data into the page when write is set). A SIGBUS during the
+// access (the file was truncated under it) becomes ErrBeyondEOF.
+func (t *Target) fault(page, buf []byte, write bool) error {
+	if err := unix.Madvise(page, unix.MADV_DONTNEED); err != nil {
+		return fmt.Errorf("hostfs: madvise(DONTNEED): %w", err)
+	}
+	return access(page, buf, write)
+}
+
+// access copies page to buf, or buf to page when write is set, turning a memory
+// fault into ErrBeyondEOF.
+func access(page, buf []byte, write bool) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			if _, ok := r.(interface{ Addr() uintptr }); !ok {
+				panic(r)
+			}
+			err = ErrBeyondEOF
+		}
+	}()
+	if write {
+		copy(page, buf)
+	} else {
+		copy(buf, page)
+	}
+	return nil
+}
+
+func (w *worker) Punch(file int, off, length int64) error {
+	fd, err := w.t.fd(file)
+	if err != nil {
+		return err
+	}
+	if err := unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, length); err != nil {
+		return &os.PathError{Op: "fallocate(PUNCH_HOLE)", Path: w.t.paths[file], Err: err}
+	}
+	return nil
+}
+
+func (w *worker) ZeroRange(file int, off, length int64) error {
+	fd, err := w.t.fd(file)
+	if err != nil {
+		return err
+	}
+	if !w.t.noZeroRange.Load() {
+		err := unix.Fallocate(fd, unix.FALLOC_FL_ZERO_RANGE|unix.FALLOC_FL_KEEP_SIZE, off, length)
+		if err != unix.EOPNOTSUPP {
+			if err != nil {
+				return &os.PathError{Op: "fallocate(ZERO_RANGE)", Path: w.t.paths[file], Err: err}
+			}
+			return nil
+		}
+		w.t.noZeroRange.Store(true)
+	}
+	return w.Punch(file, off, length)
+}
+
+func (w *worker) Truncate(file int, size int64) error {
+	fd, err := w.t.fd(file)
+	if err != nil {
+		return err
+	}
+	if err := unix.Ftruncate(fd, size); err != nil {
+		return &os.PathError{Op: "ftruncate", Path: w.t.paths[file], Err: err}
+	}
+	return nil
+}
+
+func (w *worker) Advise(file int, off, length int64) error {
+	fd, err := w.t.fd(file)
+	if err != nil {
+		return err
+	}
+	if err := unix.Fadvise(fd, off, length, unix.FADV_WILLNEED); err != nil {
+		return &os.PathError{Op: "fadvise(WILLNEED)", Path: w.t.paths[file], Err: err}
+	}
+	return nil
+}
+
+// Close unmaps the worker's mappings.
+func (w *worker) Close() error {
+	w.t.mu.Lock()
+	_, live := w.t.workers[w]
+	delete(w.t.workers, w)
+	w.t.mu.Unlock()
+	if !live { // closed already, by itself or by the target
+		return nil
+	}
+	return w.unmapAll()
+}
+
+// zapAll drops every page of the worker's mappings (MADV_DONTNEED), so the
+// pages are no longer mapped and fadvise(DONTNEED) can drop them.
+func (w *worker) zapAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.maps {
+		if m != nil {
+			_ = unix.Madvise(m, unix.MADV_DONTNEED) // cannot fail on a live mapping
+		}
+	}
+}
+
+func (w *worker) unmapAll() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var errs []error
+	for i, m := range w.maps {
+		if m != nil {
+			if err := unix.Munmap(m); err != nil {
+				errs = append(errs, fmt.Errorf("hostfs: munmap: %w", err))
+			}
+			w.maps[i] = nil
+		}
+	}
+	return errors.Join(errs...)
+}

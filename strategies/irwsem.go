@@ -1,0 +1,31 @@
+package strategies
+
+import "github.com/rwbench/rwbench/vfs"
+
+// IRwsem is XFS before Linux 5.15: buffered reads and fadvise take i_rwsem
+// shared for the whole read, copy-out included, so every read serializes with
+// every write (which holds i_rwsem exclusive). Faults, which cannot take
+// i_rwsem, take XFS's MMAPLOCK.
+//
+//	site                     lock
+//	read entry               i_rwsem S (whole read, copy-out included)
+//	read batch               - (inside read entry)
+//	page creation / insert   - (inside read entry)
+//	page update              - (inside read entry)
+//	readahead batch          - (under read entry, advise or fault)
+//	advise                   i_rwsem S
+//	fault (whole)            MMAPLOCK S
+//	page_mkwrite             MMAPLOCK S
+//	write                    i_rwsem X (the model)
+//	punch/truncate/zero      i_rwsem X (the model) + MMAPLOCK X
+func IRwsem() vfs.Strategy {
+	return vfs.NewTableStrategy("irwsem", "MMAPLOCK", vfs.Table{
+		vfs.SiteReadEntry: vfs.S(vfs.LockIRwsem),
+		vfs.SiteAdvise:    vfs.S(vfs.LockIRwsem),
+		vfs.SiteFault:     vfs.S(vfs.LockInval),
+		vfs.SiteMkwrite:   vfs.S(vfs.LockInval),
+		vfs.SitePunch:     vfs.X(vfs.LockInval),
+		vfs.SiteTruncate:  vfs.X(vfs.LockInval),
+		vfs.SiteZero:      vfs.X(vfs.LockInval),
+	})
+}

@@ -1,0 +1,46 @@
+// Package vfs is rwbench's user-space model of the Linux page cache and of a
+// filesystem's block map, over a real backing store (blockdev.Store). It has the
+// whole path set: buffered read with batch lookup, page creation, page update and
+// synchronous and asynchronous readahead; buffered write; a simulated mmap with
+// per-process mm, page tables, the fault path with fault-around, and page_mkwrite;
+// fadvise(WILLNEED); punch hole, truncate and zero range; writeback (a flusher,
+// dirty limits that throttle writers, and sync) and reclaim.
+//
+// The serialization of page-cache filling against hole punching is not decided
+// here: at each hook point (DESIGN.md section 3, the Site constants) the model
+// calls its Strategy, which takes whatever lock it takes there. The model never
+// branches on the strategy.
+//
+// # Lock order
+//
+// This is the one place the order is written; Task.acquired checks it on every
+// acquisition when validation is on (always in tests):
+//
+//	i_rwsem            (Inode.rwsem)         rank 1
+//	  mmap_lock        (MM.mmapLock)         rank 2
+//	    invalidation   (Mapping.inval: i_mmap_sem, MMAPLOCK, invalidate_lock ...) rank 3
+//	      page lock    (Page.lock)           rank 4, several nest in index order (trylock past the first)
+//	        i_mmap_rwsem (Mapping.immap)     rank 5
+//	          ptl      (MM.ptl)              rank 6
+//
+// Below the instrumented locks and never held across another model lock:
+// Inode.bmapLock (the block map, like ext4's i_data_sem), the allocator's mutex,
+// the LRU lock and the writeback wait lock. The page index (Mapping.slots, the
+// kernel's i_pages) needs no lock: slots change by compare-and-swap and lookups
+// are lock-free, like the RCU lookups of the xarray.
+//
+// Two rules follow from the order and are the crux of the problem rwbench
+// measures: the fault path runs under mmap_lock, so it can never take i_rwsem;
+// and a lock held across the copy to the user buffer (which can fault) cannot be
+// taken in the fault path. A lock taken after the page is locked ranks below the
+// page lock, too low for punch, which must hold it while it waits on page locks.
+//
+// # Page data
+//
+// A page's bytes are immutable once published: a write or a store through a
+// mapping swaps in a new buffer (Page.data is an atomic pointer). Readers copy
+// from whatever buffer they loaded without locking the page, as filemap_read does,
+// and writeback writes a buffer nobody changes under it. Buffers are never
+// recycled while reachable, so a reader that raced with truncation copies the old
+// contents, never another file's.
+package vfs

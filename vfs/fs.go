@@ -1,0 +1,289 @@
+package vfs
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rwbench/rwbench/blockdev"
+)
+
+// PageSize is the size of a page and of a block.
+const PageSize = blockdev.BlockSize
+
+// Errors returned by the model's operations.
+var (
+	ErrBeyondEOF = errors.New("beyond EOF") // SIGBUS: a fault past i_size
+	ErrAlign     = errors.New("offset or length not page aligned")
+	ErrTooLarge  = errors.New("beyond the file's maximum size")
+	ErrNoFile    = errors.New("no such file")
+)
+
+// Options configure the model.
+type Options struct {
+	CacheBytes           int64         // page cache limit; reclaim keeps the cache under it
+	DirtyBackgroundBytes int64         // the flusher writes back above this
+	DirtyLimitBytes      int64         // writers throttle above this
+	ReadaheadBytes       int64         // maximum readahead window
+	FaultAroundPages     int           // pages mapped around a read fault; 0 disables
+	FlushInterval        time.Duration // flusher wakeup; 0 disables the flusher (deterministic tests)
+	RaceWindow           time.Duration // sleep between page-cache truncate and block-map change
+	LockTiming           bool          // time lock holds (waits are timed when contended)
+	Validate             bool          // check the lock order on every acquisition
+	// OnViolation receives lock-order violations; nil panics on the first.
+	OnViolation func(string)
+}
+
+// FS is a filesystem over a Store with its page cache: the unit a strategy is
+// measured on.
+type FS struct {
+	store    blockdev.Store
+	alloc    *blockdev.Allocator
+	strategy Strategy
+	opts     Options
+	inodes   []*Inode
+
+	cache pageCache
+
+	violationMu sync.Mutex
+	violations  []string
+
+	tasksMu sync.Mutex
+	tasks   []*Task
+
+	flusherStop chan struct{}
+	flusherDone chan struct{}
+	kick        chan struct{}
+}
+
+// Inode is a file: its size, its i_rwsem, its block map and its mapping.
+type Inode struct {
+	ino      int
+	rwsem    RWSem
+	size     atomic.Int64
+	maxPages uint64
+
+	// bmapLock guards bmap; it ranks below every instrumented lock.
+	bmapLock sync.RWMutex
+	bmap     []uint64 // file page -> block; 0 is a hole, unwrittenBit marks a zeroed extent
+
+	Mapping Mapping
+}
+
+const unwrittenBit = uint64(1) << 63
+
+// Mapping is the inode's address_space: the page index and the invalidation lock.
+type Mapping struct {
+	host  *Inode
+	slots []atomic.Pointer[Page] // the page index (i_pages), one slot per file page
+	// Inval is the strategy's invalidation lock (i_mmap_sem, MMAPLOCK, invalidate_lock).
+	Inval RWSem
+	// Private is per-mapping state of strategies that need more than Inval.
+	Private any
+
+	immap   rankedMutex // i_mmap_rwsem: guards vmas
+	vmas    []*vma
+	nrDirty atomic.Int64
+}
+
+// New makes a filesystem with files of size bytes each on store, formatted fresh.
+func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*FS, error) {
+	if size <= 0 || size%PageSize != 0 {
+		return nil, fmt.Errorf("file size %d: %w", size, ErrAlign)
+	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 256 << 20
+	}
+	if o.DirtyLimitBytes <= 0 {
+		o.DirtyLimitBytes = o.CacheBytes / 5
+	}
+	if o.DirtyBackgroundBytes <= 0 {
+		o.DirtyBackgroundBytes = o.DirtyLimitBytes / 2
+	}
+	if o.ReadaheadBytes <= 0 {
+		o.ReadaheadBytes = 128 << 10
+	}
+	fs := &FS{
+		store:    store,
+		alloc:    blockdev.NewAllocator(store.NumBlocks()),
+		strategy: s,
+		opts:     o,
+		kick:     make(chan struct{}, 1),
+	}
+	fs.cache.init(fs)
+	pages := uint64(size / PageSize)
+	for i := 0; i < files; i++ {
+		ino := &Inode{ino: i, maxPages: pages, bmap: make([]uint64, pages)}
+		ino.rwsem.class = ClassIRwsem
+		ino.size.Store(size)
+		m := &ino.Mapping
+		m.host = ino
+		m.slots = make([]atomic.Pointer[Page], pages)
+		m.Inval.class = ClassInval
+		m.immap.class = ClassIMmap
+		if mi, ok := s.(MappingIniter); ok {
+			mi.InitMapping(m)
+		}
+		fs.inodes = append(fs.inodes, ino)
+	}
+	if o.FlushInterval > 0 {
+		fs.flusherStop = make(chan struct{})
+		fs.flusherDone = make(chan struct{})
+		go fs.flusher()
+	}
+	return fs, nil
+}
+
+// Name is the strategy's name.
+func (fs *FS) Name() string { return fs.strategy.Name() }
+
+// Strategy returns the strategy the filesystem runs.
+func (fs *FS) Strategy() Strategy { return fs.strategy }
+
+func (fs *FS) className(c LockClass) string {
+	if c == ClassInval {
+		return fs.strategy.InvalidateLockName()
+	}
+	return classNames[c]
+}
+
+func (fs *FS) reportViolation(s string) {
+	if fs.opts.OnViolation == nil {
+		panic(s)
+	}
+	fs.violationMu.Lock()
+	fs.violations = append(fs.violations, s)
+	fs.violationMu.Unlock()
+	fs.opts.OnViolation(s)
+}
+
+func (fs *FS) inode(file int) (*Inode, error) {
+	if file < 0 || file >= len(fs.inodes) {
+		return nil, fmt.Errorf("file %d: %w", file, ErrNoFile)
+	}
+	return fs.inodes[file], nil
+}
+
+// Size returns a file's size.
+func (fs *FS) Size(file int) int64 { return fs.inodes[file].size.Load() }
+
+// CachedPages is the number of pages in the page cache.
+func (fs *FS) CachedPages() int64 { return fs.cache.nrPages.Load() }
+
+// DirtyPages is the number of dirty pages.
+func (fs *FS) DirtyPages() int64 { return fs.cache.nrDirty.Load() }
+
+// LockStats merges the lock statistics of every task so far. They only grow:
+// the runner subtracts a snapshot taken at the start of measurement.
+func (fs *FS) LockStats() []LockStat {
+	fs.tasksMu.Lock()
+	defer fs.tasksMu.Unlock()
+	var sum [numClasses][numSites][numModes]LockCount
+	for _, t := range fs.tasks {
+		for c := range t.locks {
+			for s := range t.locks[c] {
+				for m := range t.locks[c][s] {
+					a, b := &sum[c][s][m], &t.locks[c][s][m]
+					a.Acquisitions += b.acquisitions.Load()
+					a.Contended += b.contended.Load()
+					a.WaitNs += b.waitNs.Load()
+					a.HoldNs += b.holdNs.Load()
+				}
+			}
+		}
+	}
+	var out []LockStat
+	for c := range sum {
+		for s := range sum[c] {
+			for m := range sum[c][s] {
+				if lc := sum[c][s][m]; lc.Acquisitions > 0 {
+					out = append(out, LockStat{Lock: fs.className(LockClass(c)), Site: Site(s).String(),
+						Mode: Mode(m).String(), LockCount: lc})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Violations returns the lock-order violations reported so far.
+func (fs *FS) Violations() []string {
+	fs.violationMu.Lock()
+	defer fs.violationMu.Unlock()
+	return append([]string(nil), fs.violations...)
+}
+
+// Quiesce writes back every dirty page, waits for it, unmaps every mapping and
+// drops the page cache, so the next read of any page goes to the store.
+func (fs *FS) Quiesce() error {
+	t := fs.NewTask()
+	defer t.Close()
+	for _, ino := range fs.inodes {
+		if err := t.writebackRange(ino, 0, ino.maxPages, true); err != nil {
+			return err
+		}
+	}
+	for _, ino := range fs.inodes {
+		m := &ino.Mapping
+		t.unmapRange(m, 0, ino.maxPages)
+		for i := uint64(0); i < ino.maxPages; i++ {
+			if p := m.slots[i].Load(); p != nil && p != lockEntry {
+				t.lockPage(p, SiteReclaim)
+				if p.mapping == m && !p.dirty() {
+					fs.cache.remove(p)
+				}
+				t.unlockPage(p, SiteReclaim)
+			}
+		}
+	}
+	return fs.store.Sync()
+}
+
+// Check is fsck: every block a file maps must be allocated and mapped once, and
+// every allocated block must be mapped. Run it after Quiesce.
+func (fs *FS) Check() []string {
+	var errs []string
+	owner := map[uint64]string{}
+	for _, ino := range fs.inodes {
+		ino.bmapLock.RLock()
+		for i, b := range ino.bmap {
+			blk := b &^ unwrittenBit
+			if blk == 0 {
+				continue
+			}
+			here := fmt.Sprintf("file %d page %d", ino.ino, i)
+			if prev, dup := owner[blk]; dup {
+				errs = append(errs, fmt.Sprintf("block %d mapped twice: %s and %s", blk, prev, here))
+			}
+			owner[blk] = here
+			if fs.alloc.IsFree(blk) {
+				errs = append(errs, fmt.Sprintf("block %d of %s is free", blk, here))
+			}
+		}
+		ino.bmapLock.RUnlock()
+	}
+	if used := fs.alloc.Used(); used != uint64(len(owner)) {
+		var leaked []uint64
+		for b := uint64(1); b <= fs.store.NumBlocks() && len(leaked) < 5; b++ {
+			if _, ok := owner[b]; !ok && !fs.alloc.IsFree(b) {
+				leaked = append(leaked, b)
+			}
+		}
+		errs = append(errs, fmt.Sprintf("%d blocks allocated but %d mapped (leaked, e.g. %v)", used, len(owner), leaked))
+	}
+	sort.Strings(errs)
+	return errs
+}
+
+// Close stops the flusher. It does not close the store.
+func (fs *FS) Close() error {
+	if fs.flusherStop != nil {
+		close(fs.flusherStop)
+		<-fs.flusherDone
+		fs.flusherStop = nil
+	}
+	return nil
+}

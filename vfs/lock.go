@@ -1,0 +1,304 @@
+package vfs
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LockClass is a kind of lock, as lockdep sees it: every inode's i_rwsem is one class.
+type LockClass uint8
+
+const (
+	ClassIRwsem LockClass = iota
+	ClassMmapLock
+	ClassInval
+	ClassPage
+	ClassIMmap
+	ClassPTL
+	numClasses
+)
+
+// rank is the position of each class in the lock order of the package doc.
+var rank = [numClasses]int{
+	ClassIRwsem:   1,
+	ClassMmapLock: 2,
+	ClassInval:    3,
+	ClassPage:     4,
+	ClassIMmap:    5,
+	ClassPTL:      6,
+}
+
+var classNames = [numClasses]string{"i_rwsem", "mmap_lock", "invalidate_lock", "page_lock", "i_mmap_rwsem", "ptl"}
+
+// Mode is how a lock is held.
+type Mode uint8
+
+const (
+	Shared Mode = iota
+	Exclusive
+	numModes
+)
+
+func (m Mode) String() string {
+	if m == Exclusive {
+		return "exclusive"
+	}
+	return "shared"
+}
+
+// Site is a hook point of the model (DESIGN.md section 3) and the call site that
+// lock statistics are kept by.
+type Site uint8
+
+const (
+	SiteReadEntry   Site = iota // ->read_iter: the whole buffered read, copy-out included
+	SiteReadBatch               // filemap_get_pages: look up, create and fill one batch
+	SitePageCreate              // filemap_create_folio: allocate, insert, map, read one page
+	SitePageInsert              // add_to_page_cache_lru: the insertion of one locked page
+	SitePageUpdate              // filemap_update_page: bring a cached page uptodate
+	SiteReadahead               // page_cache_ra_unbounded: one readahead window
+	SiteAdvise                  // fadvise/madvise(WILLNEED)
+	SiteFault                   // ->fault: the whole filemap_fault
+	SiteFaultCreate             // filemap_fault, page missing or not uptodate
+	SiteMkwrite                 // ->page_mkwrite
+	SiteWrite                   // ->write_iter
+	SitePunch                   // ->fallocate(PUNCH_HOLE)
+	SiteTruncate                // ->setattr(size)
+	SiteZero                    // ->fallocate(ZERO_RANGE)
+	SiteFaultAround             // filemap_map_pages (model only: strategies are not called)
+	SiteWriteback               // ->writepages (model only)
+	SiteReclaim                 // shrinker (model only)
+	numSites
+)
+
+var siteNames = [numSites]string{"read_entry", "read_batch", "page_create", "page_insert", "page_update",
+	"readahead", "advise", "fault", "fault_create", "page_mkwrite", "write", "punch", "truncate",
+	"zero_range", "fault_around", "writeback", "reclaim"}
+
+func (s Site) String() string { return siteNames[s] }
+
+// RWSem is an instrumented reader-writer semaphore. Like the kernel's rwsem and
+// Go's sync.RWMutex it is writer-preferring: a shared acquisition waits behind a
+// queued writer, so a recursive shared acquisition can deadlock.
+type RWSem struct {
+	mu    sync.RWMutex
+	class LockClass
+}
+
+func (l *RWSem) lock(t *Task, site Site, m Mode) {
+	var wait time.Duration
+	if m == Exclusive {
+		if !l.mu.TryLock() {
+			wait = t.contend(l.class, site, m, l.mu.Lock)
+		}
+	} else if !l.mu.TryRLock() {
+		wait = t.contend(l.class, site, m, l.mu.RLock)
+	}
+	t.acquired(l, l.class, site, m, wait)
+}
+
+// trylock takes the lock only if it is free. A trylock cannot deadlock, so it
+// adds nothing to the lock order (as in lockdep).
+func (l *RWSem) trylock(t *Task, site Site, m Mode) bool {
+	var ok bool
+	if m == Exclusive {
+		ok = l.mu.TryLock()
+	} else {
+		ok = l.mu.TryRLock()
+	}
+	if !ok {
+		t.locks[l.class][site][m].contended.Add(1)
+		return false
+	}
+	t.record(l, l.class, site, m, 0, false)
+	return true
+}
+
+func (l *RWSem) unlock(t *Task, site Site, m Mode) {
+	t.released(l, l.class, site, m)
+	if m == Exclusive {
+		l.mu.Unlock()
+	} else {
+		l.mu.RUnlock()
+	}
+}
+
+// LockCounters are one task's lock statistics, by class, site and mode. Only the
+// owning task writes them, so they need no atomics and cause no cache-line traffic.
+type LockCounters [numClasses][numSites][numModes]lockCount
+
+// LockCount is the use of one lock class at one site in one mode.
+type LockCount struct {
+	Acquisitions, Contended int64
+	WaitNs, HoldNs          int64
+}
+
+// lockCount is LockCount as the owning task updates it: atomics, so that the
+// runner can read a live snapshot; they never leave the task's cache lines.
+type lockCount struct {
+	acquisitions, contended atomic.Int64
+	waitNs, holdNs          atomic.Int64
+}
+
+// LockStat is one row of merged lock statistics.
+type LockStat struct {
+	Lock, Site, Mode string
+	LockCount
+}
+
+// held is one lock a task holds, kept when validation or hold timing is on.
+type held struct {
+	lock  any
+	class LockClass
+	site  Site
+	mode  Mode
+	since time.Time
+	stack string
+}
+
+// contend waits for a lock that was not free and accounts for the wait.
+func (t *Task) contend(c LockClass, site Site, m Mode, wait func()) time.Duration {
+	t.locks[c][site][m].contended.Add(1)
+	if !t.fs.opts.LockTiming {
+		wait()
+		return 0
+	}
+	start := time.Now()
+	wait()
+	return time.Since(start)
+}
+
+// acquired records an acquisition and, with validation on, checks it against
+// the lock order: no class may be taken while a class of the same or a lower
+// rank (later in the order) is held, except page locks among themselves.
+func (t *Task) acquired(l any, c LockClass, site Site, m Mode, wait time.Duration) {
+	t.record(l, c, site, m, wait, true)
+}
+
+func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration, check bool) {
+	lc := &t.locks[c][site][m]
+	lc.acquisitions.Add(1)
+	if wait != 0 {
+		lc.waitNs.Add(int64(wait))
+	}
+	if !t.tracking {
+		return
+	}
+	h := held{lock: l, class: c, site: site, mode: m}
+	if t.fs.opts.LockTiming {
+		h.since = time.Now()
+	}
+	if t.fs.opts.Validate && check {
+		h.stack = callers()
+		for _, o := range t.held {
+			if rank[o.class] < rank[c] || (c == ClassPage && o.class == ClassPage) {
+				continue
+			}
+			what := "lock order violation"
+			if o.lock == l {
+				what = "recursive acquisition"
+			}
+			t.fs.reportViolation(fmt.Sprintf("%s: %s (%s) taken at %s while holding %s (%s) taken at %s\nacquired here:%s\nheld since:%s",
+				what, t.fs.className(c), m, site, t.fs.className(o.class), o.mode, o.site, h.stack, o.stack))
+		}
+	}
+	t.held = append(t.held, h)
+}
+
+func (t *Task) released(l any, c LockClass, site Site, m Mode) {
+	if !t.tracking {
+		return
+	}
+	for i := len(t.held) - 1; i >= 0; i-- {
+		h := t.held[i]
+		if h.lock != l {
+			continue
+		}
+		if t.fs.opts.LockTiming {
+			t.locks[h.class][h.site][h.mode].holdNs.Add(int64(time.Since(h.since)))
+		}
+		t.held = append(t.held[:i], t.held[i+1:]...)
+		return
+	}
+	t.fs.reportViolation(fmt.Sprintf("release of %s at %s that the task does not hold", classNames[c], site))
+}
+
+// Held describes the locks the task holds, for the watchdog.
+func (t *Task) Held() string {
+	var b strings.Builder
+	for _, h := range t.held {
+		fmt.Fprintf(&b, "%s (%s) at %s; ", t.fs.className(h.class), h.mode, h.site)
+	}
+	return b.String()
+}
+
+// lockPage takes a page lock, waiting for it.
+func (t *Task) lockPage(p *Page, site Site) {
+	var wait time.Duration
+	if !p.lock.TryLock() {
+		wait = t.contend(ClassPage, site, Exclusive, p.lock.Lock)
+	}
+	t.acquired(p, ClassPage, site, Exclusive, wait)
+}
+
+// trylockPage takes a page lock only if it is free.
+func (t *Task) trylockPage(p *Page, site Site) bool {
+	if !p.lock.TryLock() {
+		return false
+	}
+	t.record(p, ClassPage, site, Exclusive, 0, false)
+	return true
+}
+
+func (t *Task) unlockPage(p *Page, site Site) {
+	t.released(p, ClassPage, site, Exclusive)
+	p.lock.Unlock()
+}
+
+// plain mutexes that rank among the instrumented locks (i_mmap_rwsem, ptl).
+type rankedMutex struct {
+	mu    sync.RWMutex
+	class LockClass
+}
+
+func (l *rankedMutex) lock(t *Task, site Site, m Mode) {
+	if m == Exclusive {
+		l.mu.Lock()
+	} else {
+		l.mu.RLock()
+	}
+	if t.tracking {
+		t.acquired(l, l.class, site, m, 0)
+	}
+}
+
+func (l *rankedMutex) unlock(t *Task, site Site, m Mode) {
+	if t.tracking {
+		t.released(l, l.class, site, m)
+	}
+	if m == Exclusive {
+		l.mu.Unlock()
+	} else {
+		l.mu.RUnlock()
+	}
+}
+
+// callers is a short stack for violation reports.
+func callers() string {
+	pc := make([]uintptr, 16)
+	n := runtime.Callers(3, pc)
+	frames := runtime.CallersFrames(pc[:n])
+	var b strings.Builder
+	for {
+		f, more := frames.Next()
+		fmt.Fprintf(&b, "\n\t%s:%d", f.Function, f.Line)
+		if !more {
+			break
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,223 @@
+package vfs
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/rwbench/rwbench/blockdev"
+)
+
+// Page flags.
+const (
+	pgUptodate uint32 = 1 << iota
+	pgDirty
+	pgWriteback
+	pgReadahead // the async readahead marker (PG_readahead)
+	pgReferenced
+	pgError
+)
+
+// Page is one page of a file in the page cache.
+type Page struct {
+	index uint64
+	lock  sync.Mutex // the page lock
+	flags atomic.Uint32
+	data  atomic.Pointer[[PageSize]byte] // immutable once published; see the package doc
+
+	// Guarded by the page lock:
+	mapping *Mapping // nil once the page is truncated or reclaimed
+	block   uint64   // cached block number (like a buffer head); 0 if not mapped yet or a hole
+
+	mapcount atomic.Int32 // page-table entries that map the page
+
+	// LRU links, guarded by pageCache.lruMu.
+	prev, next *Page
+	onLRU      bool
+}
+
+func (p *Page) has(f uint32) bool { return p.flags.Load()&f != 0 }
+func (p *Page) set(f uint32)      { p.flags.Or(f) }
+func (p *Page) clear(f uint32)    { p.flags.And(^f) }
+func (p *Page) uptodate() bool    { return p.has(pgUptodate) }
+func (p *Page) dirty() bool       { return p.has(pgDirty) }
+
+// lockEntry is the value a lock entry has in the page index (see the lockentries
+// strategy): a slot holding it has no page and no page may be created in it.
+var lockEntry = &Page{}
+
+// zeroPage is the shared contents of a page of a hole.
+var zeroPage = new([PageSize]byte)
+
+// newBuffer returns a page buffer aligned for O_DIRECT. The Go allocator places
+// 4 KiB objects on 4 KiB boundaries; the check keeps us honest if that changes.
+func newBuffer() *[PageSize]byte {
+	b := new([PageSize]byte)
+	if uintptr(unsafe.Pointer(b))%PageSize != 0 {
+		b = (*[PageSize]byte)(blockdev.AlignedBuffer(PageSize))
+	}
+	return b
+}
+
+// pageCache is the cache-wide state: page and dirty counts, the LRU and the
+// writeback wait queue.
+type pageCache struct {
+	fs       *FS
+	nrPages  atomic.Int64
+	nrDirty  atomic.Int64
+	maxPages int64
+
+	lruMu sync.Mutex
+	head  Page // sentinel of the LRU list: head.next is the most recently added
+	hand  *Page
+
+	wbMu   sync.Mutex
+	wbCond *sync.Cond
+}
+
+func (c *pageCache) init(fs *FS) {
+	c.fs = fs
+	c.maxPages = fs.opts.CacheBytes / PageSize
+	c.head.next, c.head.prev = &c.head, &c.head
+	c.wbCond = sync.NewCond(&c.wbMu)
+}
+
+// lookup returns the page at idx, or nil. It takes no lock.
+func (m *Mapping) lookup(idx uint64) *Page {
+	p := m.slots[idx].Load()
+	if p == lockEntry {
+		return nil
+	}
+	return p
+}
+
+// insert adds a new locked page at idx; it fails if the slot is taken (by a page
+// or a lock entry).
+func (c *pageCache) insert(m *Mapping, p *Page) bool {
+	p.mapping = m
+	if !m.slots[p.index].CompareAndSwap(nil, p) {
+		p.mapping = nil
+		return false
+	}
+	c.nrPages.Add(1)
+	c.lruMu.Lock()
+	p.next, p.prev = c.head.next, &c.head
+	c.head.next.prev = p
+	c.head.next = p
+	p.onLRU = true
+	c.lruMu.Unlock()
+	return true
+}
+
+// remove deletes a locked page from its mapping and the LRU.
+func (c *pageCache) remove(p *Page) {
+	m := p.mapping
+	m.slots[p.index].CompareAndSwap(p, nil)
+	p.mapping = nil
+	if p.flags.Load()&pgDirty != 0 {
+		p.clear(pgDirty)
+		m.nrDirty.Add(-1)
+		c.nrDirty.Add(-1)
+	}
+	c.nrPages.Add(-1)
+	c.lruMu.Lock()
+	if p.onLRU {
+		if c.hand == p {
+			c.hand = p.prev
+		}
+		p.prev.next = p.next
+		p.next.prev = p.prev
+		p.prev, p.next, p.onLRU = nil, nil, false
+	}
+	c.lruMu.Unlock()
+}
+
+// markDirty sets a locked page dirty and accounts for it.
+func (c *pageCache) markDirty(p *Page) {
+	if p.flags.Or(pgDirty)&pgDirty == 0 {
+		p.mapping.nrDirty.Add(1)
+		c.nrDirty.Add(1)
+	}
+}
+
+// newPage allocates a locked, not uptodate page, reclaiming first if the cache
+// is full (direct reclaim).
+func (t *Task) newPage(idx uint64, site Site) *Page {
+	c := &t.fs.cache
+	if c.nrPages.Load() >= c.maxPages {
+		t.reclaim(32)
+	}
+	p := &Page{index: idx}
+	p.lock.Lock()
+	t.acquired(p, ClassPage, site, Exclusive, 0)
+	return p
+}
+
+// reclaim evicts up to n clean, unlocked pages with a second-chance clock over
+// the LRU, unmapping mapped ones. It takes no invalidation lock.
+func (t *Task) reclaim(n int) {
+	c := &t.fs.cache
+	var victims []*Page
+	c.lruMu.Lock()
+	scan := 4 * (n + 16)
+	for ; scan > 0 && len(victims) < n; scan-- {
+		p := c.hand
+		if p == nil || p == &c.head {
+			p = c.head.prev
+		}
+		if p == &c.head {
+			break
+		}
+		c.hand = p.prev
+		if p.flags.Load()&pgReferenced != 0 {
+			p.clear(pgReferenced)
+			continue
+		}
+		if p.flags.Load()&(pgDirty|pgWriteback) != 0 {
+			continue
+		}
+		victims = append(victims, p)
+	}
+	c.lruMu.Unlock()
+	for _, p := range victims {
+		if !t.trylockPage(p, SiteReclaim) {
+			continue
+		}
+		if m := p.mapping; m != nil && p.flags.Load()&(pgDirty|pgWriteback) == 0 && p.uptodate() {
+			if p.mapcount.Load() > 0 {
+				t.unmapPage(m, p)
+			}
+			if p.mapcount.Load() == 0 {
+				c.remove(p)
+			}
+		}
+		t.unlockPage(p, SiteReclaim)
+	}
+}
+
+// markAccessed sets the referenced bit without writing the cache line when it
+// is already set, so cache hits do not bounce it between cores.
+func markAccessed(p *Page) {
+	if p.flags.Load()&pgReferenced == 0 {
+		p.set(pgReferenced)
+	}
+}
+
+// waitWriteback waits until the page is not under writeback.
+func (c *pageCache) waitWriteback(p *Page) {
+	if !p.has(pgWriteback) {
+		return
+	}
+	c.wbMu.Lock()
+	for p.has(pgWriteback) {
+		c.wbCond.Wait()
+	}
+	c.wbMu.Unlock()
+}
+
+func (c *pageCache) endWriteback(p *Page) {
+	c.wbMu.Lock()
+	p.clear(pgWriteback)
+	c.wbCond.Broadcast()
+	c.wbMu.Unlock()
+}

@@ -1,0 +1,346 @@
+package vfs
+
+import "fmt"
+
+// maxBatch is the most pages one filemap_get_pages call returns.
+const maxBatch = 512
+
+// Read is read(2) on a file: a buffered read of len(buf) bytes at off. It
+// returns a short count at end of file.
+func (t *Task) Read(file int, off int64, buf []byte) (int, error) {
+	ino, err := t.fs.inode(file)
+	if err != nil {
+		return 0, err
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("file %d offset %d: negative", file, off)
+	}
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	m, s := &ino.Mapping, t.fs.strategy
+	first, last := uint64(off/PageSize), uint64((off+int64(len(buf))-1)/PageSize)
+	s.Enter(t, m, SiteReadEntry, first, last)
+	n, err := t.read(ino, off, buf)
+	s.Exit(t, m, SiteReadEntry, first, last)
+	return n, err
+}
+
+// read is filemap_read: get a batch of uptodate pages, copy them out, repeat.
+func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
+	done := 0
+	for done < len(buf) {
+		pos := off + int64(done)
+		size := ino.size.Load()
+		if pos >= size {
+			break
+		}
+		end := min(off+int64(len(buf)), size)
+		batch, err := t.getPages(ino, uint64(pos/PageSize), uint64((end-1)/PageSize))
+		if err != nil {
+			return done, err
+		}
+		// i_size may have shrunk while we looked up the pages: copy only below it.
+		size = ino.size.Load()
+		for _, p := range batch {
+			start := int64(p.index) * PageSize
+			if pos >= size || pos >= end || start > pos {
+				break
+			}
+			lim := min(size, end) - start
+			if lim > PageSize {
+				lim = PageSize
+			}
+			n := copy(buf[done:], p.data.Load()[pos-start:lim])
+			done += n
+			pos += int64(n)
+			markAccessed(p)
+		}
+		t.ra[ino.ino].prev = uint64((pos-1)/PageSize) + 1
+		if pos >= size {
+			break
+		}
+	}
+	return done, nil
+}
+
+// getPages is filemap_get_pages: it returns at least one uptodate page starting
+// at idx, and at most the cached run up to last.
+func (t *Task) getPages(ino *Inode, idx, last uint64) ([]*Page, error) {
+	m, s := &ino.Mapping, t.fs.strategy
+	s.Enter(t, m, SiteReadBatch, idx, last)
+	defer s.Exit(t, m, SiteReadBatch, idx, last)
+	for {
+		batch := t.batch[:0]
+		for i := idx; i <= last && len(batch) < maxBatch; i++ {
+			p := m.lookup(i)
+			if p == nil {
+				break
+			}
+			batch = append(batch, p)
+			if p.flags.Load()&(pgUptodate|pgReadahead) != pgUptodate {
+				break
+			}
+		}
+		if len(batch) == 0 {
+			t.syncReadahead(ino, idx, last-idx+1)
+			p, err := t.createPage(ino, idx)
+			if err != nil {
+				return nil, err
+			}
+			if p == nil {
+				continue // lost a race with another creator: look again
+			}
+			batch = append(batch, p)
+		}
+		t.batch = batch
+		lp := batch[len(batch)-1]
+		if lp.has(pgReadahead) {
+			t.asyncReadahead(ino, lp)
+		}
+		if !lp.uptodate() {
+			ok, err := t.updatePage(ino, lp)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				if len(batch) == 1 {
+					continue // truncated under us: start over
+				}
+				batch = batch[:len(batch)-1]
+			}
+		}
+		return batch, nil
+	}
+}
+
+// createPage is filemap_create_folio: allocate a page, insert it locked, read
+// it. It returns the page uptodate, or nil if another task inserted one first.
+// A page already present (made by readahead) is returned as found.
+func (t *Task) createPage(ino *Inode, idx uint64) (*Page, error) {
+	m, s := &ino.Mapping, t.fs.strategy
+	if p := m.lookup(idx); p != nil {
+		return p, nil
+	}
+	if uint64(ino.size.Load()) <= idx*PageSize {
+		return nil, fmt.Errorf("file %d page %d: %w", ino.ino, idx, ErrBeyondEOF)
+	}
+	s.Enter(t, m, SitePageCreate, idx, idx)
+	defer s.Exit(t, m, SitePageCreate, idx, idx)
+	s.Enter(t, m, SitePageInsert, idx, idx)
+	p := t.newPage(idx, SitePageCreate)
+	ok := t.fs.cache.insert(m, p)
+	s.Exit(t, m, SitePageInsert, idx, idx)
+	if !ok {
+		t.unlockPage(p, SitePageCreate)
+		return nil, nil
+	}
+	err := t.readPages(ino, []*Page{p})
+	t.unlockPage(p, SitePageCreate)
+	return p, err
+}
+
+// updatePage is filemap_update_page: bring a cached page uptodate, waiting for
+// whoever is reading it. It reports false if the page was truncated meanwhile.
+func (t *Task) updatePage(ino *Inode, p *Page) (bool, error) {
+	m, s := &ino.Mapping, t.fs.strategy
+	s.Enter(t, m, SitePageUpdate, p.index, p.index)
+	defer s.Exit(t, m, SitePageUpdate, p.index, p.index)
+	t.lockPage(p, SitePageUpdate)
+	defer t.unlockPage(p, SitePageUpdate)
+	if p.mapping != m {
+		return false, nil
+	}
+	if p.uptodate() {
+		return true, nil
+	}
+	return true, t.readPages(ino, []*Page{p})
+}
+
+// readPages is ->read_folio / ->readahead for locked pages: map each page's block
+// (caching the block number in the page, as a buffer head does), read runs of
+// consecutive blocks with one vectored I/O, and mark the pages uptodate. Holes
+// and unwritten extents read as zeros without I/O.
+func (t *Task) readPages(ino *Inode, pages []*Page) error {
+	ino.bmapLock.RLock()
+	for _, p := range pages {
+		b := ino.bmap[p.index]
+		if b&unwrittenBit != 0 {
+			b = 0
+		}
+		p.block = b
+	}
+	ino.bmapLock.RUnlock()
+	var firstErr error
+	for i := 0; i < len(pages); {
+		p := pages[i]
+		if p.block == 0 {
+			p.data.Store(zeroPage)
+			p.set(pgUptodate)
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(pages) && pages[j].block == pages[j-1].block+1 {
+			j++
+		}
+		iov := t.iov[:0]
+		bufs := make([]*[PageSize]byte, j-i)
+		for k := range bufs {
+			bufs[k] = newBuffer()
+			iov = append(iov, bufs[k][:])
+		}
+		t.iov = iov
+		if err := t.fs.store.ReadBlocks(p.block, iov); err != nil {
+			for _, q := range pages[i:j] {
+				q.set(pgError)
+			}
+			if firstErr == nil {
+				firstErr = fmt.Errorf("file %d page %d block %d: %w", ino.ino, p.index, p.block, err)
+			}
+		} else {
+			for k, q := range pages[i:j] {
+				q.data.Store(bufs[k])
+				q.set(pgUptodate)
+			}
+		}
+		i = j
+	}
+	return firstErr
+}
+
+// readahead is page_cache_ra_unbounded: allocate and insert locked pages for
+// [start, start+n) that are not cached, mark the page at mark for async
+// readahead, then read them all and unlock them.
+func (t *Task) readahead(ino *Inode, start, n, mark uint64) error {
+	size := uint64(ino.size.Load())
+	end := min(start+n, (size+PageSize-1)/PageSize, ino.maxPages)
+	if start >= end {
+		return nil
+	}
+	m, s := &ino.Mapping, t.fs.strategy
+	s.Enter(t, m, SiteReadahead, start, end-1)
+	defer s.Exit(t, m, SiteReadahead, start, end-1)
+	var pages []*Page
+	var firstErr error
+	submit := func() {
+		if len(pages) == 0 {
+			return
+		}
+		if err := t.readPages(ino, pages); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		for _, p := range pages {
+			t.unlockPage(p, SiteReadahead)
+		}
+		pages = pages[:0]
+	}
+	for i := start; i < end; i++ {
+		if m.slots[i].Load() != nil {
+			submit()
+			continue
+		}
+		if len(pages) == 0 {
+			s.Enter(t, m, SitePageInsert, i, i)
+		} else if !s.TryEnter(t, m, SitePageInsert, i, i) {
+			submit()
+			s.Enter(t, m, SitePageInsert, i, i)
+		}
+		p := t.newPage(i, SiteReadahead)
+		ok := t.fs.cache.insert(m, p)
+		s.Exit(t, m, SitePageInsert, i, i)
+		if !ok {
+			t.unlockPage(p, SiteReadahead)
+			submit()
+			continue
+		}
+		if i == mark {
+			p.set(pgReadahead)
+		}
+		pages = append(pages, p)
+	}
+	submit()
+	return firstErr
+}
+
+func (t *Task) raMax() uint64 { return uint64(max(t.fs.opts.ReadaheadBytes/PageSize, 1)) }
+
+// initRaSize and nextRaSize are get_init_ra_size and get_next_ra_size.
+func initRaSize(req, max uint64) uint64 {
+	n := uint64(1)
+	for n < req {
+		n <<= 1
+	}
+	switch {
+	case n <= max/32:
+		n *= 4
+	case n <= max/4:
+		n *= 2
+	default:
+		n = max
+	}
+	return min(n, max)
+}
+
+func nextRaSize(cur, max uint64) uint64 {
+	if cur < max/16 {
+		return min(4*cur, max)
+	}
+	return min(2*cur, max)
+}
+
+// syncReadahead is page_cache_sync_ra on a miss of req pages at idx: a
+// sequential stream (or the start of the file) gets a growing window with an
+// async marker; a random read reads just what it asked for.
+func (t *Task) syncReadahead(ino *Inode, idx, req uint64) {
+	ra, max := &t.ra[ino.ino], t.raMax()
+	if idx == 0 || idx == ra.prev || idx+1 == ra.prev {
+		ra.start, ra.size = idx, initRaSize(req, max)
+		ra.async = 0
+		if ra.size > req {
+			ra.async = ra.size - req
+		}
+	} else {
+		ra.start, ra.size, ra.async = idx, min(req, max), 0
+	}
+	mark := ^uint64(0)
+	if ra.async > 0 {
+		mark = ra.start + ra.size - ra.async
+	}
+	_ = t.readahead(ino, ra.start, ra.size, mark) // errors resurface on the page read
+}
+
+// asyncReadahead is page_cache_async_ra, run when a read meets a page with the
+// readahead marker: it reads the next window ahead of the reader.
+func (t *Task) asyncReadahead(ino *Inode, p *Page) {
+	if p.flags.And(^pgReadahead)&pgReadahead == 0 {
+		return // another task took the marker
+	}
+	ra, max := &t.ra[ino.ino], t.raMax()
+	if ra.size > 0 && p.index == ra.start+ra.size-ra.async {
+		ra.start += ra.size
+		ra.size = nextRaSize(ra.size, max)
+	} else {
+		ra.start, ra.size = p.index+1, max
+	}
+	ra.async = ra.size
+	_ = t.readahead(ino, ra.start, ra.size, ra.start)
+}
+
+// Advise is fadvise(WILLNEED): force_page_cache_ra over the range, in windows.
+func (t *Task) Advise(file int, off, length int64) error {
+	ino, first, end, err := t.pageRange(file, off, length)
+	if err != nil || first == end {
+		return err
+	}
+	m, s := &ino.Mapping, t.fs.strategy
+	s.Enter(t, m, SiteAdvise, first, end-1)
+	defer s.Exit(t, m, SiteAdvise, first, end-1)
+	step := t.raMax()
+	for i := first; i < end; i += step {
+		if err := t.readahead(ino, i, min(step, end-i), ^uint64(0)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package vfs
+
+import "fmt"
+
+// Task is one worker's context, the model's `current`: its lock statistics, the
+// locks it holds (when tracked), its process (mm) and its per-file readahead
+// state. A Task is used by one goroutine at a time. It implements runner.Worker.
+type Task struct {
+	fs       *FS
+	locks    LockCounters
+	tracking bool // keep the held-lock list (validation or hold timing)
+	held     []held
+	mm       *MM
+	ra       []raState
+
+	// scratch, reused to avoid allocation per operation
+	batch []*Page
+	iov   [][]byte
+}
+
+// raState is a file's readahead state (struct file_ra_state) for one task.
+type raState struct {
+	start, size, async uint64
+	prev               uint64 // last page index read, +1; 0 before the first read
+	mmapMiss           int
+}
+
+// NewTask returns a task with its own mm.
+func (fs *FS) NewTask() *Task {
+	t := &Task{fs: fs, tracking: fs.opts.Validate || fs.opts.LockTiming, ra: make([]raState, len(fs.inodes))}
+	t.mm = newMM(len(fs.inodes))
+	fs.tasksMu.Lock()
+	fs.tasks = append(fs.tasks, t)
+	fs.tasksMu.Unlock()
+	return t
+}
+
+// Close unmaps the task's mappings. Its lock statistics stay in the totals.
+func (t *Task) Close() error {
+	t.mm.unmapAll(t)
+	if len(t.held) > 0 {
+		return fmt.Errorf("task closed holding %s", t.Held())
+	}
+	return nil
+}
+
+func (t *Task) pageRange(file int, off, length int64) (*Inode, uint64, uint64, error) {
+	ino, err := t.fs.inode(file)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if off < 0 || length < 0 || off%PageSize != 0 || length%PageSize != 0 {
+		return nil, 0, 0, fmt.Errorf("file %d offset %d length %d: %w", file, off, length, ErrAlign)
+	}
+	first, end := uint64(off/PageSize), uint64((off+length)/PageSize)
+	if end > ino.maxPages {
+		end = ino.maxPages
+	}
+	if first > end {
+		first = end
+	}
+	return ino, first, end, nil
+}

@@ -1,0 +1,228 @@
+package vfs
+
+import (
+	"fmt"
+	"time"
+)
+
+// Write is write(2): a buffered write of whole pages at a page-aligned offset,
+// under i_rwsem exclusive in every strategy. It allocates blocks for holes and
+// extends i_size, then throttles if too much of the cache is dirty.
+func (t *Task) Write(file int, off int64, data []byte) (int, error) {
+	ino, first, end, err := t.pageRange(file, off, int64(len(data)))
+	if err != nil {
+		return 0, err
+	}
+	if int64(end-first)*PageSize != int64(len(data)) {
+		return 0, fmt.Errorf("file %d offset %d length %d: %w", file, off, len(data), ErrTooLarge)
+	}
+	ino.rwsem.lock(t, SiteWrite, Exclusive)
+	defer ino.rwsem.unlock(t, SiteWrite, Exclusive)
+	done := 0
+	for i := first; i < end; i++ {
+		if err := t.writePage(ino, i, data[done:done+PageSize]); err != nil {
+			return done, err
+		}
+		done += PageSize
+	}
+	if e := int64(end) * PageSize; e > ino.size.Load() {
+		ino.size.Store(e)
+	}
+	return done, t.balanceDirty()
+}
+
+// writePage copies one page of user data into the page cache (write_begin,
+// copy, write_end): find or create the page, lock it, give it a block, publish a
+// new buffer, mark it dirty. A page that already caches a block number writes
+// there without asking the block map, as a mapped buffer head does.
+func (t *Task) writePage(ino *Inode, idx uint64, src []byte) error {
+	m := &ino.Mapping
+	var p *Page
+	for p == nil {
+		if p = m.lookup(idx); p != nil {
+			t.lockPage(p, SiteWrite)
+			if p.mapping != m {
+				t.unlockPage(p, SiteWrite)
+				p = nil
+			}
+			continue
+		}
+		p = t.newPage(idx, SiteWrite)
+		if !t.fs.cache.insert(m, p) {
+			t.unlockPage(p, SiteWrite)
+			p = nil
+		}
+	}
+	defer t.unlockPage(p, SiteWrite)
+	if p.block == 0 {
+		blk, err := t.fs.blockForWrite(ino, idx)
+		if err != nil {
+			return err
+		}
+		p.block = blk
+	}
+	buf := newBuffer()
+	copy(buf[:], src)
+	p.data.Store(buf)
+	p.set(pgUptodate)
+	t.fs.cache.markDirty(p)
+	markAccessed(p)
+	return nil
+}
+
+// blockForWrite returns the block backing page idx, allocating one for a hole
+// and converting an unwritten extent to written.
+func (fs *FS) blockForWrite(ino *Inode, idx uint64) (uint64, error) {
+	ino.bmapLock.Lock()
+	defer ino.bmapLock.Unlock()
+	b := ino.bmap[idx]
+	if b&unwrittenBit != 0 {
+		b &^= unwrittenBit
+		ino.bmap[idx] = b
+	}
+	if b != 0 {
+		return b, nil
+	}
+	b, err := fs.alloc.Alloc()
+	if err != nil {
+		return 0, fmt.Errorf("file %d page %d: %w", ino.ino, idx, err)
+	}
+	ino.bmap[idx] = b
+	return b, nil
+}
+
+// balanceDirty is balance_dirty_pages: above the background threshold it wakes
+// the flusher; above the dirty limit the writer writes back pages itself until
+// the cache is under the limit again.
+func (t *Task) balanceDirty() error {
+	fs := t.fs
+	dirty := fs.cache.nrDirty.Load() * PageSize
+	if dirty <= fs.opts.DirtyBackgroundBytes {
+		return nil
+	}
+	select {
+	case fs.kick <- struct{}{}:
+	default:
+	}
+	for _, ino := range fs.inodes {
+		if fs.cache.nrDirty.Load()*PageSize <= fs.opts.DirtyLimitBytes {
+			return nil
+		}
+		if err := t.writebackRange(ino, 0, ino.maxPages, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writebackPage is ->writepage for one page. With wait it waits for the page
+// lock and for writeback already in flight (WB_SYNC_ALL); without, it skips
+// busy pages. Before the page is cleaned its mappings are write-protected
+// (page_mkclean), so a later store through a mapping faults and redirties it.
+func (t *Task) writebackPage(p *Page, wait bool) error {
+	c := &t.fs.cache
+	for {
+		if wait {
+			t.lockPage(p, SiteWriteback)
+		} else if !t.trylockPage(p, SiteWriteback) {
+			return nil
+		}
+		if !p.has(pgWriteback) {
+			break
+		}
+		t.unlockPage(p, SiteWriteback)
+		if !wait {
+			return nil
+		}
+		c.waitWriteback(p)
+	}
+	m := p.mapping
+	if m == nil || !p.dirty() {
+		t.unlockPage(p, SiteWriteback)
+		return nil
+	}
+	if p.mapcount.Load() > 0 {
+		t.mkclean(m, p)
+	}
+	blk := p.block
+	if blk == 0 {
+		var err error
+		if blk, err = t.fs.blockForWrite(m.host, p.index); err != nil {
+			t.unlockPage(p, SiteWriteback)
+			return err
+		}
+		p.block = blk
+	}
+	p.set(pgWriteback)
+	p.clear(pgDirty)
+	m.nrDirty.Add(-1)
+	c.nrDirty.Add(-1)
+	data := p.data.Load()
+	t.unlockPage(p, SiteWriteback)
+	t.iov = append(t.iov[:0], data[:])
+	err := t.fs.store.WriteBlocks(blk, t.iov)
+	c.endWriteback(p)
+	if err != nil {
+		return fmt.Errorf("writeback of file %d page %d to block %d: %w", m.host.ino, p.index, blk, err)
+	}
+	return nil
+}
+
+// writebackRange writes back the dirty pages of [first, end); with wait it also
+// waits for writeback already in flight (filemap_write_and_wait_range).
+func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
+	m := &ino.Mapping
+	for i := first; i < end; i++ {
+		if !wait && m.nrDirty.Load() == 0 {
+			return nil
+		}
+		p := m.lookup(i)
+		if p == nil {
+			continue
+		}
+		if p.dirty() {
+			if err := t.writebackPage(p, wait); err != nil {
+				return err
+			}
+		}
+		if wait {
+			t.fs.cache.waitWriteback(p)
+		}
+	}
+	return nil
+}
+
+// flusher is the per-filesystem writeback thread: it wakes every interval, or
+// when a writer passes the background threshold, and writes back dirty pages.
+func (fs *FS) flusher() {
+	defer close(fs.flusherDone)
+	t := fs.NewTask()
+	defer t.Close()
+	tick := time.NewTicker(fs.opts.FlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-fs.flusherStop:
+			return
+		case <-tick.C:
+		case <-fs.kick:
+		}
+		for _, ino := range fs.inodes {
+			if ino.Mapping.nrDirty.Load() > 0 {
+				_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next sync reports it
+			}
+		}
+	}
+}
+
+// Sync is fsync of a file: write back its dirty pages and wait.
+func (t *Task) Sync(file int) error {
+	ino, err := t.fs.inode(file)
+	if err != nil {
+		return err
+	}
+	if err := t.writebackRange(ino, 0, ino.maxPages, true); err != nil {
+		return err
+	}
+	return t.fs.store.Sync()
+}
