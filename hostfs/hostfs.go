@@ -47,8 +47,6 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/rwbench/rwbench/runner"
 )
 
 // ErrBeyondEOF is returned by a fault on a page at or beyond end of file, where
@@ -65,11 +63,9 @@ type Target struct {
 	noZeroRange atomic.Bool // the filesystem rejected ZERO_RANGE: punch instead
 
 	mu      sync.Mutex           // guards workers and closed
-	workers map[*worker]struct{} // live workers, whose mappings Quiesce zaps
+	workers map[*Worker]struct{} // live workers, whose mappings Quiesce zaps
 	closed  bool
 }
-
-var _ runner.Target = (*Target)(nil)
 
 // New creates (or truncates) files f0..f<files-1> in dir, each of size bytes
 // (sparse: ftruncate), and opens them.
@@ -80,7 +76,7 @@ func New(dir string, files int, size int64) (*Target, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("hostfs: negative file size %d", size)
 	}
-	t := &Target{dir: dir, page: int64(unix.Getpagesize()), workers: make(map[*worker]struct{})}
+	t := &Target{dir: dir, page: int64(unix.Getpagesize()), workers: make(map[*Worker]struct{})}
 	for i := range files {
 		p := filepath.Join(dir, fmt.Sprintf("f%d", i))
 		fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
@@ -112,13 +108,13 @@ func (t *Target) fd(file int) (int, error) {
 }
 
 // NewWorker returns a worker with no mappings yet.
-func (t *Target) NewWorker() (runner.Worker, error) {
+func (t *Target) NewWorker() (*Worker, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return nil, errors.New("hostfs: target closed")
 	}
-	w := &worker{t: t, maps: make([][]byte, len(t.fds))}
+	w := &Worker{t: t, maps: make([][]byte, len(t.fds))}
 	t.workers[w] = struct{}{}
 	return w, nil
 }
@@ -178,7 +174,7 @@ func (t *Target) Close() error {
 }
 
 // worker is one goroutine's context: its own mapping of each file.
-type worker struct {
+type Worker struct {
 	t *Target
 	// maps[i] is this worker's MAP_SHARED mapping of file i, nil until the first
 	// fault on it. The worker reads it without a lock; it changes it, and
@@ -187,7 +183,7 @@ type worker struct {
 	maps [][]byte
 }
 
-func (w *worker) Read(file int, off int64, buf []byte) (int, error) {
+func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return 0, err
@@ -204,7 +200,7 @@ func (w *worker) Read(file int, off int64, buf []byte) (int, error) {
 	}
 }
 
-func (w *worker) Write(file int, off int64, data []byte) (int, error) {
+func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return 0, err
@@ -226,7 +222,7 @@ func (w *worker) Write(file int, off int64, data []byte) (int, error) {
 	return done, nil
 }
 
-func (w *worker) FaultRead(file int, off int64, buf []byte) error {
+func (w *Worker) FaultRead(file int, off int64, buf []byte) error {
 	page, err := w.page(file, off)
 	if err != nil {
 		return err
@@ -234,7 +230,7 @@ func (w *worker) FaultRead(file int, off int64, buf []byte) error {
 	return w.t.fault(page, buf, false)
 }
 
-func (w *worker) FaultWrite(file int, off int64, data []byte) error {
+func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 	page, err := w.page(file, off)
 	if err != nil {
 		return err
@@ -245,7 +241,7 @@ func (w *worker) FaultWrite(file int, off int64, data []byte) error {
 // page returns this worker's mapping of the page at off in file, mapping the
 // file first if needed, or ErrBeyondEOF if the page starts at or beyond end of
 // file.
-func (w *worker) page(file int, off int64) ([]byte, error) {
+func (w *Worker) page(file int, off int64) ([]byte, error) {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return nil, err
@@ -271,7 +267,7 @@ func (w *worker) page(file int, off int64) ([]byte, error) {
 
 // remap maps file anew over size bytes (rounded up to whole pages), replacing
 // the worker's old mapping of it.
-func (w *worker) remap(file, fd int, size int64) ([]byte, error) {
+func (w *Worker) remap(file, fd int, size int64) ([]byte, error) {
 	size = (size + w.t.page - 1) &^ (w.t.page - 1)
 	m, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
@@ -320,7 +316,7 @@ func access(page, buf []byte, write bool) (err error) {
 	return nil
 }
 
-func (w *worker) Punch(file int, off, length int64) error {
+func (w *Worker) Punch(file int, off, length int64) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -331,7 +327,7 @@ func (w *worker) Punch(file int, off, length int64) error {
 	return nil
 }
 
-func (w *worker) ZeroRange(file int, off, length int64) error {
+func (w *Worker) ZeroRange(file int, off, length int64) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -349,7 +345,7 @@ func (w *worker) ZeroRange(file int, off, length int64) error {
 	return w.Punch(file, off, length)
 }
 
-func (w *worker) Truncate(file int, size int64) error {
+func (w *Worker) Truncate(file int, size int64) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -360,7 +356,7 @@ func (w *worker) Truncate(file int, size int64) error {
 	return nil
 }
 
-func (w *worker) Advise(file int, off, length int64) error {
+func (w *Worker) Advise(file int, off, length int64) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -372,7 +368,7 @@ func (w *worker) Advise(file int, off, length int64) error {
 }
 
 // Close unmaps the worker's mappings.
-func (w *worker) Close() error {
+func (w *Worker) Close() error {
 	w.t.mu.Lock()
 	_, live := w.t.workers[w]
 	delete(w.t.workers, w)
@@ -385,7 +381,7 @@ func (w *worker) Close() error {
 
 // zapAll drops every page of the worker's mappings (MADV_DONTNEED), so the
 // pages are no longer mapped and fadvise(DONTNEED) can drop them.
-func (w *worker) zapAll() {
+func (w *Worker) zapAll() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, m := range w.maps {
@@ -395,7 +391,7 @@ func (w *worker) zapAll() {
 	}
 }
 
-func (w *worker) unmapAll() error {
+func (w *Worker) unmapAll() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var errs []error

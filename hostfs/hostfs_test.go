@@ -14,8 +14,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/rwbench/rwbench/runner"
 )
 
 const (
@@ -40,7 +38,7 @@ func stamped(file, page, gen int) []byte {
 	return p
 }
 
-func newTarget(t *testing.T) (*Target, runner.Worker) {
+func newTarget(t *testing.T) (*Target, *Worker) {
 	t.Helper()
 	dir := t.TempDir()
 	tg, err := New(dir, nFiles, fileSize)
@@ -211,7 +209,7 @@ func TestPunchZeroTruncate(t *testing.T) {
 // ErrBeyondEOF, not crash the test binary.
 func TestSIGBUSRecovered(t *testing.T) {
 	tg, wr := newTarget(t)
-	w := wr.(*worker)
+	w := wr
 	page, err := w.page(0, 8*pageSize)
 	if err != nil {
 		t.Fatal(err)

@@ -38,8 +38,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/rwbench/rwbench/runner"
 )
 
 // Align is the alignment of O_DIRECT buffers, offsets and lengths.
@@ -61,8 +59,6 @@ type Target struct {
 	fds         []int
 	noZeroRange atomic.Bool // the filesystem rejected ZERO_RANGE: punch instead
 }
-
-var _ runner.Target = (*Target)(nil)
 
 // New creates (or truncates) files f0..f<files-1> in dir, each of size bytes
 // (sparse: ftruncate), and opens them with O_DIRECT. It fails where the
@@ -109,8 +105,8 @@ func (t *Target) fd(file int) (int, error) {
 }
 
 // NewWorker returns a worker with a one-page bounce buffer.
-func (t *Target) NewWorker() (runner.Worker, error) {
-	return &worker{t: t, bounce: AlignedBuffer(pageSize)}, nil
+func (t *Target) NewWorker() (*Worker, error) {
+	return &Worker{t: t, bounce: AlignedBuffer(pageSize)}, nil
 }
 
 // Quiesce fsyncs every file.
@@ -156,14 +152,14 @@ func AlignedBuffer(n int) []byte {
 }
 
 // worker owns a bounce buffer.
-type worker struct {
+type Worker struct {
 	t      *Target
 	bounce []byte // Align-aligned; len is a multiple of Align
 }
 
 // buffer returns the first n bytes of the bounce buffer, growing it if needed
 // (n is a multiple of Align).
-func (w *worker) buffer(n int) []byte {
+func (w *Worker) buffer(n int) []byte {
 	if n > len(w.bounce) {
 		w.bounce = AlignedBuffer(n)
 	}
@@ -171,7 +167,7 @@ func (w *worker) buffer(n int) []byte {
 }
 
 // Read reads len(buf) bytes at off; the count is short at end of file.
-func (w *worker) Read(file int, off int64, buf []byte) (int, error) {
+func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return 0, err
@@ -216,7 +212,7 @@ func pread(fd int, b []byte, off int64) (int, error) {
 }
 
 // Write writes data at off; off and len(data) must be multiples of Align.
-func (w *worker) Write(file int, off int64, data []byte) (int, error) {
+func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return 0, err
@@ -245,7 +241,7 @@ func (w *worker) Write(file int, off int64, data []byte) (int, error) {
 
 // FaultRead reads the page at off into buf; the tail of a page that straddles
 // end of file reads as zeros, as through a mapping.
-func (w *worker) FaultRead(file int, off int64, buf []byte) error {
+func (w *Worker) FaultRead(file int, off int64, buf []byte) error {
 	if off%pageSize != 0 {
 		return fmt.Errorf("rawio: fault offset %d is not page aligned", off)
 	}
@@ -267,7 +263,7 @@ func (w *worker) FaultRead(file int, off int64, buf []byte) error {
 // nothing, when the page starts at or beyond end of file, where a store to a
 // mapping would raise SIGBUS. A page that straddles end of file is written
 // whole, and so extends the file to the page's end: O_DIRECT cannot write less.
-func (w *worker) FaultWrite(file int, off int64, data []byte) error {
+func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -286,7 +282,7 @@ func (w *worker) FaultWrite(file int, off int64, data []byte) error {
 	return err
 }
 
-func (w *worker) Punch(file int, off, length int64) error {
+func (w *Worker) Punch(file int, off, length int64) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -297,7 +293,7 @@ func (w *worker) Punch(file int, off, length int64) error {
 	return nil
 }
 
-func (w *worker) ZeroRange(file int, off, length int64) error {
+func (w *Worker) ZeroRange(file int, off, length int64) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -315,7 +311,7 @@ func (w *worker) ZeroRange(file int, off, length int64) error {
 	return w.Punch(file, off, length)
 }
 
-func (w *worker) Truncate(file int, size int64) error {
+func (w *Worker) Truncate(file int, size int64) error {
 	fd, err := w.t.fd(file)
 	if err != nil {
 		return err
@@ -327,10 +323,10 @@ func (w *worker) Truncate(file int, size int64) error {
 }
 
 // Advise does nothing: there is no cache.
-func (w *worker) Advise(file int, off, length int64) error {
+func (w *Worker) Advise(file int, off, length int64) error {
 	_, err := w.t.fd(file)
 	return err
 }
 
 // Close releases nothing: the bounce buffer is garbage collected.
-func (w *worker) Close() error { return nil }
+func (w *Worker) Close() error { return nil }

@@ -13,8 +13,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/rwbench/rwbench/runner"
 )
 
 const (
@@ -32,7 +30,7 @@ func stamped(file, page, gen int) []byte {
 	return p
 }
 
-func newTarget(t *testing.T) (*Target, runner.Worker) {
+func newTarget(t *testing.T) (*Target, *Worker) {
 	t.Helper()
 	dir := t.TempDir()
 	tg, err := New(dir, nFiles, fileSize)
@@ -163,7 +161,7 @@ func TestPunchZeroTruncate(t *testing.T) {
 	if err := w.FaultWrite(0, 12*pageSize, buf); !errors.Is(err, ErrBeyondEOF) {
 		t.Errorf("FaultWrite beyond EOF: %v", err)
 	}
-	if fi, _ := os.Stat(w.(*worker).t.paths[0]); fi.Size() != 10*pageSize {
+	if fi, _ := os.Stat(w.t.paths[0]); fi.Size() != 10*pageSize {
 		t.Errorf("FaultWrite beyond EOF changed the size to %d", fi.Size())
 	}
 	// A page straddling EOF: its tail reads as zeros.

@@ -180,10 +180,12 @@ func (t *Task) acquired(l any, c LockClass, site Site, m Mode, wait time.Duratio
 }
 
 func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration, check bool) {
-	lc := &t.locks[c][site][m]
-	lc.acquisitions.Add(1)
-	if wait != 0 {
-		lc.waitNs.Add(int64(wait))
+	if c < ClassIMmap { // i_mmap_rwsem and ptl are tracked for the order, not counted
+		lc := &t.locks[c][site][m]
+		lc.acquisitions.Add(1)
+		if wait != 0 {
+			lc.waitNs.Add(int64(wait))
+		}
 	}
 	if !t.tracking {
 		return
@@ -218,7 +220,7 @@ func (t *Task) released(l any, c LockClass, site Site, m Mode) {
 		if h.lock != l {
 			continue
 		}
-		if t.fs.opts.LockTiming {
+		if t.fs.opts.LockTiming && h.class < ClassIMmap {
 			t.locks[h.class][h.site][h.mode].holdNs.Add(int64(time.Since(h.since)))
 		}
 		t.held = append(t.held[:i], t.held[i+1:]...)

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rwbench/rwbench/compare"
+	"github.com/rwbench/rwbench/plots"
+	"github.com/rwbench/rwbench/report"
+	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/runner"
+	"github.com/rwbench/rwbench/strategies"
+)
+
+func cmdList(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("list", "rwbench list", "  rwbench list\n", stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, s := range strategies.Names() {
+		fmt.Fprintf(stdout, "strategy  %-11s %s\n", s, strategies.Describe(s))
+	}
+	fmt.Fprintf(stdout, "target    %-11s %s\n", runner.TargetKernel, "the host kernel's page cache on real files (calibration)")
+	fmt.Fprintf(stdout, "target    %-11s %s\n", runner.TargetRaw, "O_DIRECT straight to files, no cache: the device floor")
+	for _, op := range runner.Ops() {
+		fmt.Fprintf(stdout, "op        %-11s %s\n", op, opDoc[op])
+	}
+	for _, b := range runner.Backends() {
+		fmt.Fprintf(stdout, "backend   %-11s %s\n", b, backendDoc[b])
+	}
+	return nil
+}
+
+var opDoc = map[string]string{
+	"read":     "buffered read(2) of bs bytes",
+	"write":    "buffered write(2) of bs bytes (i_rwsem exclusive)",
+	"fault":    "read fault on a shared mapping (MADV_DONTNEED, then load)",
+	"mkwrite":  "write fault on a shared mapping, through page_mkwrite",
+	"punch":    "fallocate(PUNCH_HOLE|KEEP_SIZE) of length bytes",
+	"truncate": "ftruncate down by length bytes and back up",
+	"zero":     "fallocate(ZERO_RANGE|KEEP_SIZE) of length bytes",
+	"advise":   "fadvise(WILLNEED) of length bytes",
+}
+
+var backendDoc = map[string]string{
+	"file":     "an image file opened with O_DIRECT (default: in a temporary directory)",
+	"blockdev": "a block device opened with O_DIRECT (refused when mounted)",
+	"memory":   "memory, with optional injected latency (for tests)",
+}
+
+func readResults(paths []string) ([]*results.File, error) {
+	var files []*results.File
+	for _, p := range paths {
+		f, err := results.Read(p)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+func cmdReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("report", "rwbench report [-format text|markdown|csv|benchfmt] RESULTS.json...",
+		"  rwbench report results/quick-*.json\n  rwbench report -format benchfmt old.json > old.txt && benchstat -col /strategy old.txt\n", stderr)
+	format := fs.String("format", "text", "text, markdown, csv or benchfmt")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("report needs at least one results file")
+	}
+	files, err := readResults(fs.Args())
+	if err != nil {
+		return err
+	}
+	if err := report.Write(stdout, *format, files...); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+func cmdPlot(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plot", "rwbench plot [-o DIR] [-format png,svg] RESULTS.json...",
+		"  rwbench plot -o plots/ results/mixed-rw-*.json\n", stderr)
+	dir := fs.String("o", "plots", "output directory")
+	format := fs.String("format", "png,svg", "comma-separated formats: png, svg")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("plot needs at least one results file")
+	}
+	formats := strings.Split(*format, ",")
+	for _, f := range formats {
+		if f != "png" && f != "svg" {
+			return usagef("-format %q: want png, svg or png,svg", *format)
+		}
+	}
+	files, err := readResults(fs.Args())
+	if err != nil {
+		return err
+	}
+	written, err := plots.Write(*dir, formats, files...)
+	if err != nil {
+		return err
+	}
+	for _, w := range written {
+		fmt.Fprintln(stdout, w)
+	}
+	return nil
+}
+
+func cmdCompare(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("compare", "rwbench compare [-alpha 0.05] [-threshold 5%] [-metric ops_per_sec,p99] [-format text|markdown|json] OLD.json NEW.json",
+		"  rwbench compare base.json head.json || echo regression\n  rwbench compare -threshold 10% -metric p99 -format markdown base.json head.json\n", stderr)
+	alpha := fs.Float64("alpha", 0.05, "significance level of the Mann-Whitney U test")
+	threshold := fs.String("threshold", "5%", "smallest worsening that counts as a regression")
+	metric := fs.String("metric", "ops_per_sec,p99", "metrics to compare: ops_per_sec, p99")
+	format := fs.String("format", "text", "text, markdown or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("compare takes OLD.json NEW.json, got %d arguments", fs.NArg())
+	}
+	th, err := compare.ParseThreshold(*threshold)
+	if err != nil {
+		return usagef("-threshold: %v", err)
+	}
+	files, err := readResults(fs.Args())
+	if err != nil {
+		return err
+	}
+	rep, err := compare.Compare(files[0], files[1], compare.Options{Alpha: *alpha, Threshold: th,
+		Metrics: strings.Split(*metric, ","), Format: *format})
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if err := rep.Write(stdout, *format); err != nil {
+		return usageError{err.Error()}
+	}
+	if rep.Regressed() {
+		return exitError{exitFail, errQuiet}
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rwbench/rwbench/config"
+	"github.com/rwbench/rwbench/configs"
+	"github.com/rwbench/rwbench/plots"
+	"github.com/rwbench/rwbench/report"
+	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/runner"
+	"golang.org/x/term"
+)
+
+const runExamples = `  rwbench run                                   # the embedded quick config, on a temporary image
+  rwbench run configs/mixed-rw.yaml
+  rwbench run -set strategies=none,invalidate -set duration=10s configs/race-demo.yaml
+  rwbench run -o out.json -plots plots/ configs/seq-cold-read.yaml
+`
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", "rwbench run [-o FILE] [-set key=value]... [-q] [-plots DIR] [CONFIG.yaml]", runExamples, stderr)
+	out := fs.String("o", "", "results file (default results/<name>-<UTC timestamp>.json)")
+	quiet := fs.Bool("q", false, "print no summary table")
+	plotDir := fs.String("plots", "", "also write plots of the results into `DIR`")
+	var sets multiFlag
+	fs.Var(&sets, "set", "override a config key, e.g. -set jobs[1].threads=4 (repeatable)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usagef("run takes one config file, got %d arguments", fs.NArg())
+	}
+	cfg, err := loadConfig(fs.Arg(0), sets)
+	if err != nil {
+		return err
+	}
+	if err := runner.Preflight(cfg); err != nil {
+		return usageError{err.Error()}
+	}
+	path := *out
+	if path == "" {
+		path = filepath.Join("results", fmt.Sprintf("%s-%s.json", cfg.Name, time.Now().UTC().Format("20060102T150405Z")))
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts := runner.Options{Version: version, Log: stderr}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opts.Progress = stderr
+	}
+	res, runErr := runner.Run(ctx, cfg, opts)
+	if res == nil {
+		return runErr
+	}
+	if err := results.Write(path, res); err != nil {
+		return errors.Join(runErr, err)
+	}
+	if !*quiet {
+		if err := report.Write(stdout, "text", res); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "rwbench: results written to %s\n", path)
+	if *plotDir != "" && runErr == nil {
+		written, err := plots.Write(*plotDir, []string{"png", "svg"}, res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "rwbench: %d plots written to %s\n", len(written), *plotDir)
+	}
+	switch {
+	case runErr == nil:
+		return nil
+	case errors.Is(runErr, context.Canceled):
+		return exitError{exitInterrupt, fmt.Errorf("interrupted; partial results in %s", path)}
+	case errors.Is(runErr, runner.ErrStalled):
+		return exitError{exitStalled, runErr}
+	}
+	return exitError{exitFail, runErr}
+}
+
+// loadConfig reads the config (the embedded quick one without a path), applies
+// -set overrides, fills defaults and validates.
+func loadConfig(path string, sets []string) (*config.Config, error) {
+	var cfg *config.Config
+	var err error
+	if path == "" {
+		cfg, err = config.Parse(configs.Quick(), "configs/quick.yaml (embedded)")
+	} else {
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			return nil, usagef("config %s: is a directory", path)
+		}
+		cfg, err = config.Load(path)
+	}
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	for _, s := range sets {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, usagef("-set %q: want key=value", s)
+		}
+		if err := cfg.Set(k, v); err != nil {
+			return nil, usagef("-set %s: %v", s, err)
+		}
+	}
+	cfg.Defaults()
+	if err := cfg.Validate(runner.Known()); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return cfg, nil
+}

@@ -1,0 +1,453 @@
+// Package runner runs a config: it expands the matrix of strategies (and
+// targets) by sweep values, and for each repetition runs every cell in turn
+// (A B C A B C ..., so drift on a shared machine spreads over all cells), each
+// on a freshly formatted store with prefilled files and a cold cache. A run
+// warms up, measures, then quiesces and checks: the oracle's findings during the
+// run, and after it a fsck of the block maps and of every page's content.
+//
+// Every worker goroutine owns its generator, pacer, latency recorders and oracle
+// checker, so measurement shares no cache line between workers; the runner
+// merges them when the run ends.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rwbench/rwbench/config"
+	"github.com/rwbench/rwbench/machine"
+	"github.com/rwbench/rwbench/oracle"
+	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/workload"
+)
+
+// Options are how a run reports beyond its results.
+type Options struct {
+	Version string
+	// Progress receives a progress line, rewritten in place; nil for none.
+	Progress io.Writer
+	// Log receives warnings and the watchdog's dump (stderr).
+	Log io.Writer
+	// Watchdog is how long no operation may complete before the run is declared
+	// stuck; default 10s.
+	Watchdog time.Duration
+}
+
+// ErrStalled is returned when the watchdog found no operation completing.
+var ErrStalled = errors.New("watchdog: no operation completed")
+
+// cell is one point of the matrix.
+type cell struct {
+	cfg      *config.Config
+	strategy string
+	res      *results.Cell
+}
+
+// Run runs the config c, which must have passed Defaults and Validate. On
+// cancellation (SIGINT) it returns what was gathered, marked partial, with the
+// context's error; on a stall, the results so far with ErrStalled.
+func Run(ctx context.Context, c *config.Config, o Options) (*results.File, error) {
+	if o.Watchdog <= 0 {
+		o.Watchdog = 10 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	f := &results.File{Schema: results.Schema, RWBench: o.Version, Started: time.Now().UTC(),
+		Name: c.Name, Config: c.JSON()}
+	ws, err := newWorkspace(c)
+	if err != nil {
+		return nil, err
+	}
+	defer ws.close()
+	fsType := c.Backend.Kind
+	if c.Backend.Kind == "file" {
+		fsType = ""
+	}
+	f.Machine = machine.Describe(ws.dir, fsType)
+
+	cells, err := expand(c)
+	if err != nil {
+		return nil, err
+	}
+	for _, cl := range cells {
+		f.Results = append(f.Results, *cl.res)
+	}
+	total := len(cells) * c.Repeat
+	var runErr error
+loop:
+	for rep := 0; rep < c.Repeat; rep++ {
+		for i, cl := range cells {
+			if o.Progress != nil {
+				fmt.Fprintf(o.Progress, "\r\033[Krun %d/%d: %s rep %d/%d %s", rep*len(cells)+i+1, total,
+					cl.strategy, rep+1, c.Repeat, results.ParamsString(cl.res.Params))
+			}
+			run, err := runOnce(ctx, cl, rep, ws, o)
+			if run != nil {
+				f.Results[i].Runs = append(f.Results[i].Runs, *run)
+			}
+			if err != nil {
+				runErr = err
+				break loop
+			}
+		}
+	}
+	if o.Progress != nil {
+		fmt.Fprint(o.Progress, "\r\033[K")
+	}
+	for i := range f.Results {
+		results.Summarize(&f.Results[i], 0.95)
+	}
+	f.Finished = time.Now().UTC()
+	switch {
+	case runErr == nil:
+	case errors.Is(runErr, context.Canceled):
+		f.Partial = true
+	default:
+		f.Failed = runErr.Error()
+	}
+	return f, runErr
+}
+
+// expand makes the cells: sweep values (outer) by strategies (inner).
+func expand(c *config.Config) ([]*cell, error) {
+	type point struct {
+		cfg    *config.Config
+		params map[string]string
+	}
+	points := []point{{cfg: c, params: map[string]string{}}}
+	if c.Sweep != nil {
+		points = points[:0]
+		for _, v := range c.Sweep.Values {
+			cc, err := c.Cell(v)
+			if err != nil {
+				return nil, err
+			}
+			points = append(points, point{cc, map[string]string{c.Sweep.Param: v}})
+		}
+	}
+	var cells []*cell
+	for _, p := range points {
+		for _, s := range c.Strategies {
+			cells = append(cells, &cell{cfg: p.cfg, strategy: s,
+				res: &results.Cell{Strategy: s, Target: targetKind(s), Params: p.params}})
+		}
+	}
+	return cells, nil
+}
+
+// runOnce runs one repetition of one cell on a fresh target.
+func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, o Options) (*results.Run, error) {
+	c := cl.cfg
+	tg, err := newTarget(c, cl.strategy, ws)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
+	}
+	defer tg.Close()
+	level, err := oracle.ParseLevel(c.Verify)
+	if err != nil {
+		return nil, err
+	}
+	pages := uint64(c.Files.Size) / oracle.PageSize
+	or := oracle.New(c.Files.Count, pages, level)
+	if c.Files.Prefill == nil || *c.Files.Prefill {
+		if err := prefill(tg, or, c); err != nil {
+			return nil, fmt.Errorf("%s: prefill: %w", cl.strategy, err)
+		}
+	}
+	if err := tg.Quiesce(); err != nil {
+		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
+	}
+
+	start := time.Now()
+	measureStart := start.Add(c.Warmup.D())
+	measureEnd := measureStart.Add(c.Duration.D())
+	runCtx, cancel := context.WithDeadline(ctx, measureEnd)
+	defer cancel()
+	var workers []*worker
+	for ji, job := range c.Jobs {
+		for th := 0; th < job.Threads; th++ {
+			w, err := newWorker(c, ji, th, tg, or, start, measureStart, measureEnd)
+			if err != nil {
+				for _, w := range workers {
+					w.w.Close()
+				}
+				return nil, fmt.Errorf("%s: jobs[%d]: %w", cl.strategy, ji, err)
+			}
+			workers = append(workers, w)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.loop(runCtx)
+		}()
+	}
+	locks0 := make(chan []results.LockStat, 1)
+	go func() {
+		select {
+		case <-time.After(time.Until(measureStart)):
+		case <-runCtx.Done():
+		}
+		locks0 <- lockStats(tg)
+	}()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	if err := watch(done, workers, o); err != nil {
+		cancel()
+		return nil, err // the stuck workers cannot be joined
+	}
+	run := &results.Run{Rep: rep, Started: measureStart.UTC(), DurationNs: int64(c.Duration.D())}
+	end := time.Now()
+	if end.Before(measureEnd) { // interrupted
+		run.DurationNs = int64(max(end.Sub(measureStart), time.Millisecond))
+	}
+	run.Locks = diffLocks(<-locks0, lockStats(tg))
+	var closeErr error
+	for _, w := range workers {
+		closeErr = errors.Join(closeErr, w.w.Close())
+	}
+	if err := collect(run, workers, c); err != nil {
+		return nil, err
+	}
+	run.Verify = or.Verify()
+	if ctx.Err() != nil {
+		return run, ctx.Err()
+	}
+	run.Fsck = fsck(tg, or, c)
+	if closeErr != nil {
+		run.Fsck.Ok = false
+		run.Fsck.Errors = append(run.Fsck.Errors, closeErr.Error())
+	}
+	run.Verify.Corrupt += int64(len(run.Fsck.Errors))
+	return run, nil
+}
+
+// watch waits for the workers, and fails the run if no operation completes for
+// the watchdog period while some worker is inside one.
+func watch(done <-chan struct{}, workers []*worker, o Options) error {
+	tick := time.NewTicker(min(o.Watchdog/4, time.Second))
+	defer tick.Stop()
+	var last int64 = -1
+	lastChange := time.Now()
+	for {
+		select {
+		case <-done:
+			return nil
+		case <-tick.C:
+		}
+		var n int64
+		busy := false
+		for _, w := range workers {
+			n += w.done.Load()
+			busy = busy || w.inOp.Load() != 0
+		}
+		if n != last || !busy {
+			last, lastChange = n, time.Now()
+			continue
+		}
+		if time.Since(lastChange) >= o.Watchdog {
+			dump(o.Log, workers, time.Since(lastChange))
+			return fmt.Errorf("%w for %v", ErrStalled, o.Watchdog)
+		}
+	}
+}
+
+// heldLocker is a worker that can say which locks it holds (the model's Task).
+type heldLocker interface{ Held() string }
+
+func dump(w io.Writer, workers []*worker, stalled time.Duration) {
+	fmt.Fprintf(w, "rwbench: watchdog: no operation completed for %v; held locks and stacks follow\n", stalled.Round(time.Millisecond))
+	for i, wk := range workers {
+		since := wk.inOp.Load()
+		state := "idle"
+		if since != 0 {
+			state = fmt.Sprintf("in %s for %v", wk.op, time.Since(time.Unix(0, since)).Round(time.Millisecond))
+		}
+		held := ""
+		if h, ok := wk.w.(heldLocker); ok {
+			held = h.Held() // read racily: the owner is stuck
+		}
+		fmt.Fprintf(w, "worker %d (jobs[%d] %s): %s; holds: %s\n", i, wk.job, wk.op, state, held)
+	}
+	buf := make([]byte, 1<<20)
+	fmt.Fprintf(w, "%s\n", buf[:runtime.Stack(buf, true)])
+}
+
+func lockStats(t Target) []results.LockStat {
+	if ls, ok := t.(lockStater); ok {
+		return ls.LockStats()
+	}
+	return nil
+}
+
+// diffLocks is the lock use between two snapshots.
+func diffLocks(a, b []results.LockStat) []results.LockStat {
+	key := func(s results.LockStat) string { return s.Lock + "\x00" + s.Site + "\x00" + s.Mode }
+	before := map[string]results.LockStat{}
+	for _, s := range a {
+		before[key(s)] = s
+	}
+	var out []results.LockStat
+	for _, s := range b {
+		p := before[key(s)]
+		s.Acquisitions -= p.Acquisitions
+		s.Contended -= p.Contended
+		s.WaitNs -= p.WaitNs
+		s.HoldNs -= p.HoldNs
+		if s.Acquisitions > 0 {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out
+}
+
+// collect merges the workers' recorders into the run's op figures.
+func collect(run *results.Run, workers []*worker, c *config.Config) error {
+	byOp := map[string][]*workload.Recorder{}
+	var ops []string
+	for _, w := range workers {
+		if _, ok := byOp[w.op]; !ok {
+			ops = append(ops, w.op)
+		}
+		byOp[w.op] = append(byOp[w.op], w.rec)
+	}
+	secs := float64(run.DurationNs) / 1e9
+	run.Ops = map[string]results.OpStats{}
+	var series = map[string][]int64{}
+	for _, op := range ops {
+		rec, err := workload.Merge(byOp[op]...)
+		if err != nil {
+			return err
+		}
+		s := rec.Snapshot()
+		run.Ops[op] = results.OpStats{Count: s.Count, Bytes: s.Bytes, Errors: s.Errors,
+			OpsPerSec: float64(s.Count) / secs, BytesPerSec: float64(s.Bytes) / secs,
+			LatencyNs: results.Latency{Min: float64(s.Min), Mean: s.Mean, Max: float64(s.Max), Stddev: s.Stddev,
+				P50: float64(s.P50), P90: float64(s.P90), P99: float64(s.P99), P999: float64(s.P999), P9999: float64(s.P9999)}}
+		series[op] = rec.Intervals()
+	}
+	n := int(int64(c.Duration.D()+c.Interval.D()-1) / int64(c.Interval.D()))
+	for i := 0; i < n; i++ {
+		iv := results.Interval{StartNs: int64(i) * int64(c.Interval.D()), Ops: map[string]int64{}}
+		for op, s := range series {
+			if i < len(s) {
+				iv.Ops[op] = s[i]
+			} else {
+				iv.Ops[op] = 0
+			}
+		}
+		run.Intervals = append(run.Intervals, iv)
+	}
+	return nil
+}
+
+// prefill writes every page of every file with a stamped value, one goroutine
+// per file, in 1 MiB writes.
+func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
+	const chunk = 256 * oracle.PageSize
+	errs := make([]error, c.Files.Count)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(c.Files.Count, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, err := tg.NewWorker()
+			if err != nil {
+				errs[0] = err
+				return
+			}
+			defer w.Close()
+			buf := alignedBuffer(chunk)
+			gens := make([]uint64, chunk/oracle.PageSize)
+			for {
+				file := int(next.Add(1) - 1)
+				if file >= c.Files.Count {
+					return
+				}
+				for off := int64(0); off < int64(c.Files.Size); off += chunk {
+					n := min(chunk, int64(c.Files.Size)-off)
+					first := uint64(off / oracle.PageSize)
+					for i := range n / oracle.PageSize {
+						gens[i] = or.BeginWrite(file, first+uint64(i))
+						oracle.Fill(buf[i*oracle.PageSize:(i+1)*oracle.PageSize], uint32(file+1), first+uint64(i), gens[i])
+					}
+					_, err := w.Write(file, off, buf[:n])
+					for i := range n / oracle.PageSize {
+						or.EndWrite(file, first+uint64(i), gens[i])
+					}
+					if err != nil {
+						errs[file] = err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// fsck checks the target after the run: its own structural check, then every
+// page's content, read cold, against the oracle's final state.
+func fsck(tg Target, or *oracle.Oracle, c *config.Config) results.Fsck {
+	var errs []string
+	const maxErrs = 20
+	more := 0
+	add := func(s string) {
+		if len(errs) < maxErrs {
+			errs = append(errs, s)
+		} else {
+			more++
+		}
+	}
+	if err := tg.Quiesce(); err != nil {
+		add("quiesce: " + err.Error())
+	}
+	for _, s := range tg.Check() {
+		add(s)
+	}
+	if or.Level() != oracle.Off {
+		w, err := tg.NewWorker()
+		if err != nil {
+			add(err.Error())
+		} else {
+			const chunk = 256 * oracle.PageSize
+			buf := alignedBuffer(chunk)
+			for file := 0; file < c.Files.Count; file++ {
+				for off := int64(0); off < int64(c.Files.Size); off += chunk {
+					n := min(chunk, int64(c.Files.Size)-off)
+					got, err := w.Read(file, off, buf[:n])
+					if err != nil {
+						add(fmt.Sprintf("file %d offset %d: %v", file, off, err))
+						continue
+					}
+					clear(buf[got:n])
+					for i := int64(0); i < n/oracle.PageSize; i++ {
+						if err := or.CheckFinal(file, uint64(off/oracle.PageSize+i), buf[i*oracle.PageSize:(i+1)*oracle.PageSize]); err != nil {
+							add(err.Error())
+						}
+					}
+				}
+			}
+			if err := w.Close(); err != nil {
+				add(err.Error())
+			}
+		}
+	}
+	if more > 0 {
+		errs = append(errs, fmt.Sprintf("... and %d more", more))
+	}
+	return results.Fsck{Ok: len(errs) == 0, Errors: errs}
+}

@@ -1,0 +1,215 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/rwbench/rwbench/blockdev"
+	"github.com/rwbench/rwbench/config"
+	"github.com/rwbench/rwbench/hostfs"
+	"github.com/rwbench/rwbench/rawio"
+	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/strategies"
+	"github.com/rwbench/rwbench/vfs"
+)
+
+// Targets that are not strategies of the model.
+const (
+	TargetKernel = "kernel" // the host kernel's page cache on real files
+	TargetRaw    = "raw"    // O_DIRECT straight to files: the device floor
+)
+
+// Ops are the operations a job can run.
+func Ops() []string {
+	return []string{"read", "write", "fault", "mkwrite", "punch", "truncate", "zero", "advise"}
+}
+
+// Backends are the backing store kinds.
+func Backends() []string {
+	return []string{blockdev.KindFile, blockdev.KindBlockDev, blockdev.KindMemory}
+}
+
+// Names lists every strategy and target a config may name.
+func Names() []string { return append(strategies.Names(), TargetKernel, TargetRaw) }
+
+// Known is what config validation checks names against.
+func Known() config.Known {
+	return config.Known{Strategies: Names(), Ops: Ops(), Backends: Backends()}
+}
+
+// targetKind is "model", "kernel" or "raw".
+func targetKind(name string) string {
+	switch name {
+	case TargetKernel, TargetRaw:
+		return name
+	}
+	return "model"
+}
+
+// lockStater is a target that keeps lock statistics (the model).
+type lockStater interface {
+	LockStats() []results.LockStat
+}
+
+// modelTarget is the model with one strategy over a freshly formatted store.
+type modelTarget struct {
+	*vfs.FS
+	store blockdev.Store
+}
+
+func (m *modelTarget) NewWorker() (Worker, error) { return m.FS.NewTask(), nil }
+
+func (m *modelTarget) Close() error {
+	err := m.FS.Close()
+	return errors.Join(err, m.store.Close())
+}
+
+func (m *modelTarget) LockStats() []results.LockStat {
+	var out []results.LockStat
+	for _, s := range m.FS.LockStats() {
+		out = append(out, results.LockStat{Lock: s.Lock, Site: s.Site, Mode: s.Mode,
+			Acquisitions: s.Acquisitions, Contended: s.Contended, WaitNs: s.WaitNs, HoldNs: s.HoldNs})
+	}
+	return out
+}
+
+// workerTarget is a Target whose NewWorker returns its own worker type; the
+// kernel and raw targets do not import this package.
+type workerTarget[W Worker] interface {
+	Name() string
+	NewWorker() (W, error)
+	Quiesce() error
+	Check() []string
+	Close() error
+}
+
+// adapted makes a workerTarget a Target.
+type adapted[W Worker] struct{ workerTarget[W] }
+
+func (a adapted[W]) NewWorker() (Worker, error) { return a.workerTarget.NewWorker() }
+
+// workspace is where a run keeps its image and the kernel and raw targets' files.
+type workspace struct {
+	image  string // the image file or device; "" for memory
+	dir    string // a directory for the kernel and raw targets' files
+	tmpDir string // removed at the end when rwbench made it
+}
+
+func newWorkspace(c *config.Config) (*workspace, error) {
+	ws := &workspace{}
+	b := c.Backend
+	if b.Path == "" || b.Kind == blockdev.KindMemory {
+		dir, err := os.MkdirTemp("", "rwbench-")
+		if err != nil {
+			return nil, err
+		}
+		ws.tmpDir, ws.dir = dir, dir
+		if b.Kind == blockdev.KindFile {
+			ws.image = filepath.Join(dir, "image")
+		}
+		return ws, nil
+	}
+	ws.image = b.Path
+	if b.Kind == blockdev.KindFile {
+		ws.dir = filepath.Dir(b.Path)
+	}
+	if slices.ContainsFunc(c.Strategies, func(s string) bool { return targetKind(s) != "model" }) {
+		dir, err := os.MkdirTemp(ws.dir, "rwbench-files-")
+		if err != nil {
+			return nil, fmt.Errorf("backend.path %s: %w", b.Path, err)
+		}
+		ws.tmpDir, ws.dir = dir, dir
+	}
+	return ws, nil
+}
+
+func (ws *workspace) close() {
+	if ws.tmpDir != "" {
+		os.RemoveAll(ws.tmpDir)
+	}
+}
+
+// openStore formats the backing store afresh for one run.
+func openStore(c *config.Config, ws *workspace) (blockdev.Store, error) {
+	b := c.Backend
+	direct := b.Direct == nil || *b.Direct
+	switch b.Kind {
+	case blockdev.KindMemory:
+		return blockdev.NewMemory(uint64(b.Size)/blockdev.BlockSize-1, b.Latency.D()), nil
+	case blockdev.KindBlockDev:
+		return blockdev.OpenBlockDevice(blockdev.Options{Path: ws.image, Size: int64(b.Size), Direct: direct, Force: b.Force})
+	}
+	return blockdev.CreateFile(blockdev.Options{Path: ws.image, Size: int64(b.Size), Direct: direct, Force: b.Force})
+}
+
+// newTarget builds the target of one cell and repetition.
+func newTarget(c *config.Config, name string, ws *workspace) (Target, error) {
+	files, size := c.Files.Count, int64(c.Files.Size)
+	switch name {
+	case TargetKernel:
+		t, err := hostfs.New(ws.dir, files, size)
+		if err != nil {
+			return nil, err
+		}
+		return adapted[*hostfs.Worker]{t}, nil
+	case TargetRaw:
+		t, err := rawio.New(ws.dir, files, size)
+		if err != nil {
+			return nil, err
+		}
+		return adapted[*rawio.Worker]{t}, nil
+	}
+	s, err := strategies.New(name)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(c, ws)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := vfs.New(store, s, files, size, vfs.Options{
+		CacheBytes:           int64(c.Cache.Size),
+		DirtyBackgroundBytes: int64(c.Cache.DirtyBackground),
+		DirtyLimitBytes:      int64(c.Cache.DirtyLimit),
+		ReadaheadBytes:       int64(c.Cache.Readahead),
+		FaultAroundPages:     c.Cache.FaultAround,
+		FlushInterval:        c.Cache.Flusher.D(),
+		RaceWindow:           c.RaceWindow.D(),
+		LockTiming:           c.LockStats,
+		OnViolation:          func(string) {},
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &modelTarget{FS: fs, store: store}, nil
+}
+
+// beyondEOF reports a fault past end of file (SIGBUS), which a truncate in
+// flight makes legitimate.
+func beyondEOF(err error) bool {
+	return errors.Is(err, vfs.ErrBeyondEOF) || errors.Is(err, hostfs.ErrBeyondEOF) || errors.Is(err, rawio.ErrBeyondEOF)
+}
+
+// Preflight checks that the config's backend can be opened, before anything
+// runs: a missing directory, tmpfs with O_DIRECT, a file or device rwbench did
+// not format, a mounted device. It writes nothing over anything rwbench did not
+// create.
+func Preflight(c *config.Config) error {
+	ws, err := newWorkspace(c)
+	if err != nil {
+		return err
+	}
+	defer ws.close()
+	if slices.ContainsFunc(c.Strategies, func(s string) bool { return targetKind(s) == "model" }) {
+		s, err := openStore(c, ws)
+		if err != nil {
+			return err
+		}
+		return s.Close()
+	}
+	return nil
+}
