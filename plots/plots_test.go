@@ -1,0 +1,396 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rwbench/rwbench/results"
+)
+
+var (
+	update  = flag.Bool("update", false, "rewrite the golden files in testdata")
+	preview = flag.String("preview", "", "also render the fixture charts into this directory")
+)
+
+// TestDataGolden compares the plotted data of the fixture with the golden files.
+func TestDataGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file func(*testing.T) *results.File
+	}{
+		{"fixture", loadFixture},
+		{"nosweep", noSweepFixture},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := json.MarshalIndent(Data(tc.file(t)), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", tc.name+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if bytes.Equal(got, want) {
+				return
+			}
+			// Floats may differ in their last bits between architectures (fused
+			// multiply-add, assembly math): compare numbers with a tolerance.
+			var g, w any
+			if err := json.Unmarshal(got, &g); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(want, &w); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if where := jsonDiff("", g, w); where != "" {
+				t.Errorf("%s differs from the data at %s (run go test -update if intended)", path, where)
+			}
+		})
+	}
+}
+
+// jsonDiff returns the path of the first difference between two decoded JSON
+// values, numbers being equal within a relative 1e-9; "" when they match.
+func jsonDiff(path string, got, want any) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok || len(g) != len(w) {
+			return path + fmt.Sprintf(" (got %v, want %v)", got, want)
+		}
+		for k := range w {
+			if d := jsonDiff(path+"."+k, g[k], w[k]); d != "" {
+				return d
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return path + fmt.Sprintf(" (got %v, want %v)", got, want)
+		}
+		for i := range w {
+			if d := jsonDiff(fmt.Sprintf("%s[%d]", path, i), g[i], w[i]); d != "" {
+				return d
+			}
+		}
+	case float64:
+		g, ok := got.(float64)
+		if !ok || math.Abs(g-w) > 1e-9*math.Max(math.Abs(g), math.Abs(w)) {
+			return path + fmt.Sprintf(" (got %v, want %v)", got, want)
+		}
+	default:
+		if got != want {
+			return path + fmt.Sprintf(" (got %v, want %v)", got, want)
+		}
+	}
+	return ""
+}
+
+// TestPreview renders the fixture's charts into the -preview directory.
+func TestPreview(t *testing.T) {
+	if *preview == "" {
+		t.Skip("run with -preview dir to render the fixture charts")
+	}
+	clean := noSweepFixture(t)
+	clean.Name = "punch-vs-fill-clean"
+	for i := range clean.Results {
+		for j := range clean.Results[i].Runs {
+			clean.Results[i].Runs[j].Verify = results.Verify{Checked: 250000}
+		}
+	}
+	paths, err := Write(*preview, []string{"png", "svg"}, loadFixture(t), noSweepFixture(t), clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %d files into %s", len(paths), *preview)
+}
+
+// TestChartsOfFixture checks the charts and file names the fixture yields.
+func TestChartsOfFixture(t *testing.T) {
+	var names []string
+	for _, c := range Data(loadFixture(t)).Charts {
+		names = append(names, c.File)
+		if !strings.HasPrefix(c.Title, "punch-vs-fill — ") {
+			t.Errorf("%s: title %q does not start with the config name", c.File, c.Title)
+		}
+		if c.Machine != "AMD EPYC 7B13 64-Core Processor · 16 logical cores · kernel 6.8.0-1015-gcp" {
+			t.Errorf("%s: machine header %q", c.File, c.Machine)
+		}
+		if c.XLabel == "" || c.YLabel == "" {
+			t.Errorf("%s: missing axis label", c.File)
+		}
+	}
+	want := []string{
+		"punch-vs-fill-throughput-threads-2", "punch-vs-fill-throughput-threads-8",
+		"punch-vs-fill-sweep-threads-read", "punch-vs-fill-sweep-threads-punch",
+		"punch-vs-fill-latency-read-threads-2", "punch-vs-fill-latency-punch-threads-2",
+		"punch-vs-fill-latency-read-threads-8", "punch-vs-fill-latency-punch-threads-8",
+		"punch-vs-fill-timeline-read-threads-2", "punch-vs-fill-timeline-punch-threads-2",
+		"punch-vs-fill-timeline-read-threads-8", "punch-vs-fill-timeline-punch-threads-8",
+		"punch-vs-fill-locks-threads-2", "punch-vs-fill-locks-threads-8",
+		"punch-vs-fill-findings-threads-2", "punch-vs-fill-findings-threads-8",
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("charts:\n got %q\nwant %q", names, want)
+	}
+
+	var nosweep []string
+	for _, c := range Data(noSweepFixture(t)).Charts {
+		nosweep = append(nosweep, c.File)
+		if c.Kind == KindSweep {
+			t.Errorf("sweep chart %s without a sweep", c.File)
+		}
+	}
+	for _, n := range []string{"punch-vs-fill-t8-throughput", "punch-vs-fill-t8-latency-read", "punch-vs-fill-t8-findings"} {
+		if !slices.Contains(nosweep, n) {
+			t.Errorf("no chart %s in %q", n, nosweep)
+		}
+	}
+}
+
+// TestWriteRenders renders every chart of the fixture as PNG and SVG.
+func TestWriteRenders(t *testing.T) {
+	dir := t.TempDir()
+	f := loadFixture(t)
+	paths, err := Write(dir, []string{"png", "svg"}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts := len(Data(f).Charts)
+	if len(paths) != 2*charts {
+		t.Fatalf("wrote %d files, want %d (2 per chart)", len(paths), 2*charts)
+	}
+	for _, want := range []string{"punch-vs-fill-throughput-threads-8.png", "punch-vs-fill-latency-read-threads-2.svg"} {
+		if !slices.Contains(paths, filepath.Join(dir, want)) {
+			t.Errorf("%s not written", want)
+		}
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) == 0 {
+			t.Fatalf("%s is empty", p)
+		}
+		switch filepath.Ext(p) {
+		case ".png":
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if b := img.Bounds(); b.Dx() != 8*PNGDPI || b.Dy() != 5*PNGDPI {
+				t.Errorf("%s is %dx%d, want %dx%d", p, b.Dx(), b.Dy(), 8*PNGDPI, 5*PNGDPI)
+			}
+		case ".svg":
+			if !bytes.Contains(data, []byte("<svg")) {
+				t.Errorf("%s is not an SVG document", p)
+			}
+		default:
+			t.Errorf("unexpected file %s", p)
+		}
+	}
+	// No temporary files are left behind.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(paths) {
+		t.Errorf("%d files in %s, want %d", len(entries), dir, len(paths))
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	if _, err := Write(t.TempDir(), []string{"gif"}, loadFixture(t)); err == nil {
+		t.Error("format gif accepted")
+	}
+	paths, err := Write(t.TempDir(), nil)
+	if err != nil || len(paths) != 0 {
+		t.Errorf("no files: got %q, %v; want nothing", paths, err)
+	}
+	// A hand-made chart that cannot be drawn is an error, not a panic.
+	bad := &Dataset{Charts: []Chart{{File: "bad", Lines: &Lines{YLog: true, Series: []LineSeries{{Points: []Point{{X: 1, Y: -1}}}}}}}}
+	if _, err := Draw(t.TempDir(), []string{"png"}, bad); err == nil {
+		t.Error("a line chart without drawable points was drawn")
+	}
+}
+
+// TestMeanCI checks the confidence interval against hand-computed ones.
+func TestMeanCI(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		sample        []float64
+		level         float64
+		value, lo, hi float64
+		errorBar      bool
+		n             int
+	}{
+		{name: "empty", sample: nil, level: 0.95, n: 0},
+		{name: "n=1 has no error bar", sample: []float64{7}, level: 0.95, value: 7, lo: 7, hi: 7, n: 1},
+		// mean 11, s = √2, se = 1, t(0.975, 1) = 12.7062047
+		{name: "n=2", sample: []float64{10, 12}, level: 0.95, value: 11, lo: 11 - 12.7062047, hi: 11 + 12.7062047, errorBar: true, n: 2},
+		// mean 3, s = √2.5, se = √0.5, t(0.975, 4) = 2.7764451
+		{name: "n=5", sample: []float64{1, 2, 3, 4, 5}, level: 0.95, value: 3, lo: 3 - 2.7764451*math.Sqrt(0.5), hi: 3 + 2.7764451*math.Sqrt(0.5), errorBar: true, n: 5},
+		// mean 100, s = 10, se = 10/√3, t(0.975, 2) = 4.3026527: ±24.8414
+		{name: "n=3 sample sd", sample: []float64{90, 100, 110}, level: 0.95, value: 100, lo: 100 - 24.841377, hi: 100 + 24.841377, errorBar: true, n: 3},
+		// t(0.95, 2) = 2.9199856
+		{name: "90%", sample: []float64{90, 100, 110}, level: 0.90, value: 100, lo: 100 - 2.9199856*10/math.Sqrt(3), hi: 100 + 2.9199856*10/math.Sqrt(3), errorBar: true, n: 3},
+		{name: "no spread", sample: []float64{5, 5, 5}, level: 0.95, value: 5, lo: 5, hi: 5, errorBar: true, n: 3},
+		{name: "NaN ignored", sample: []float64{math.NaN(), 4}, level: 0.95, value: 4, lo: 4, hi: 4, n: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := meanCI(tc.sample, tc.level)
+			if b.N != tc.n || b.ErrorBar != tc.errorBar {
+				t.Fatalf("N=%d ErrorBar=%v, want N=%d ErrorBar=%v", b.N, b.ErrorBar, tc.n, tc.errorBar)
+			}
+			const eps = 1e-5
+			if math.Abs(b.Value-tc.value) > eps || math.Abs(b.Lo-tc.lo) > eps || math.Abs(b.Hi-tc.hi) > eps {
+				t.Errorf("got %g [%g, %g], want %g [%g, %g]", b.Value, b.Lo, b.Hi, tc.value, tc.lo, tc.hi)
+			}
+		})
+	}
+}
+
+func TestTQuantile(t *testing.T) {
+	for _, tc := range []struct{ p, df, want float64 }{
+		{0.975, 1, 12.7062047},
+		{0.975, 2, 4.3026527},
+		{0.975, 5, 2.5705818},
+		{0.975, 10, 2.2281389},
+		{0.975, 30, 2.0422725},
+		{0.975, 1000, 1.9623391},
+		{0.95, 4, 2.1318468},
+		{0.995, 3, 5.8409093},
+		{0.025, 4, -2.7764451},
+		{0.5, 7, 0},
+	} {
+		if got := tQuantile(tc.p, tc.df); math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("tQuantile(%g, %g) = %.8f, want %.7f", tc.p, tc.df, got, tc.want)
+		}
+	}
+}
+
+// TestThroughputBarSummary checks when a cell's Summary is used.
+func TestThroughputBarSummary(t *testing.T) {
+	runs := func(xs ...float64) []results.Run {
+		var rs []results.Run
+		for _, x := range xs {
+			rs = append(rs, results.Run{Ops: map[string]results.OpStats{"read": {OpsPerSec: x}}})
+		}
+		return rs
+	}
+	sum := func(e results.Estimate) map[string]results.OpSummary {
+		return map[string]results.OpSummary{"read": {OpsPerSec: e}}
+	}
+	bounded := results.Estimate{Median: 100, Lo: 95, Hi: 104, Confidence: 0.95, N: 6}
+	unbounded := results.Estimate{Median: 100, Lo: 90, Hi: 110, Confidence: 0.75, N: 3}
+
+	b := throughputBar(&cell{runs: runs(90, 100, 110), summary: sum(bounded)}, "read")
+	if b.Stat != StatMedian || b.Value != 100 || b.Lo != 95 || b.Hi != 104 || !b.ErrorBar || b.N != 6 {
+		t.Errorf("bounded summary: got %+v", b)
+	}
+	b = throughputBar(&cell{runs: runs(90, 100, 110), summary: sum(unbounded)}, "read")
+	if b.Stat != StatMean || math.Abs(b.Hi-124.841377) > 1e-5 || !b.ErrorBar {
+		t.Errorf("unbounded summary with runs: got %+v, want the mean with its t interval", b)
+	}
+	b = throughputBar(&cell{summary: sum(unbounded)}, "read")
+	if b.Stat != StatMedian || b.Value != 100 || b.ErrorBar || b.N != 3 {
+		t.Errorf("unbounded summary without runs: got %+v, want the median without error bar", b)
+	}
+	b = throughputBar(&cell{runs: runs(42)}, "read")
+	if b.Value != 42 || b.ErrorBar || b.N != 1 {
+		t.Errorf("one run: got %+v", b)
+	}
+	if b := throughputBar(&cell{runs: runs(42)}, "punch"); b.N != 0 {
+		t.Errorf("absent op: got %+v, want no bar", b)
+	}
+}
+
+// TestNoFindings checks that a file without findings still gets its findings chart.
+func TestNoFindings(t *testing.T) {
+	f := noSweepFixture(t)
+	for i := range f.Results {
+		for j := range f.Results[i].Runs {
+			f.Results[i].Runs[j].Verify = results.Verify{Checked: 1000}
+		}
+	}
+	var found *Chart
+	for _, c := range Data(f).Charts {
+		if c.Kind == KindFindings {
+			found = &c
+		}
+	}
+	if found == nil {
+		t.Fatal("no findings chart")
+	}
+	if !strings.HasSuffix(found.Title, ": no findings") || !strings.Contains(found.Note, "no findings in 9k pages checked") {
+		t.Errorf("title %q, note %q", found.Title, found.Note)
+	}
+	if got := found.Bars.Groups; !slices.Equal(got, []string{"read", "corrupt"}) {
+		t.Errorf("groups %q", got)
+	}
+	if _, err := Draw(t.TempDir(), []string{"png"}, &Dataset{Charts: []Chart{*found}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSameConfigNameTwice(t *testing.T) {
+	f := noSweepFixture(t)
+	var names []string
+	for _, c := range Data(f, f).Charts {
+		if c.Kind == KindThroughput {
+			names = append(names, c.File)
+		}
+	}
+	if want := []string{"punch-vs-fill-t8-throughput", "punch-vs-fill-t8-2-throughput"}; !slices.Equal(names, want) {
+		t.Errorf("got %q, want %q", names, want)
+	}
+}
+
+func TestSweepPositions(t *testing.T) {
+	for _, tc := range []struct {
+		values  []string
+		want    []float64
+		numeric bool
+	}{
+		{[]string{"1", "4", "16"}, []float64{1, 4, 16}, true},
+		{[]string{"4k", "64KiB", "1M", "512"}, []float64{4096, 65536, 1 << 20, 512}, true},
+		{[]string{"10ms", "1s"}, []float64{0.01, 1}, true},
+		{[]string{"perpage", "2"}, []float64{0, 1}, false},
+		{[]string{"4k", "1s"}, []float64{0, 1}, false},
+	} {
+		pos, numeric := sweepPositions(tc.values)
+		var got []float64
+		for _, v := range tc.values {
+			got = append(got, pos[v])
+		}
+		if numeric != tc.numeric || !slices.Equal(got, tc.want) {
+			t.Errorf("sweepPositions(%q) = %v, %v; want %v, %v", tc.values, got, numeric, tc.want, tc.numeric)
+		}
+	}
+}
+
+func TestFormatSI(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 950: "950", 999999: "1M", 1234: "1.23k", 120000: "120k", 2.5e9: "2.5G", 0.25: "0.25"} {
+		if got := formatSI(v); got != want {
+			t.Errorf("formatSI(%g) = %q, want %q", v, got, want)
+		}
+	}
+}
