@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -115,41 +116,47 @@ func (t *Task) balanceDirty() error {
 	return nil
 }
 
-// writebackPage is ->writepage for one page. With wait it waits for the page
-// lock and for writeback already in flight (WB_SYNC_ALL); without, it skips
-// busy pages. Before the page is cleaned its mappings are write-protected
+// wbPage is a page prepared for writeback: cleaned, under writeback, with the
+// buffer and block to write.
+type wbPage struct {
+	p    *Page
+	data *[PageSize]byte
+	blk  uint64
+}
+
+// prepareWriteback is the first half of ->writepage: with wait it waits for the
+// page lock and for writeback already in flight (WB_SYNC_ALL); without, it
+// skips busy pages. Before the page is cleaned its mappings are write-protected
 // (page_mkclean), so a later store through a mapping faults and redirties it.
-func (t *Task) writebackPage(p *Page, wait bool) error {
+func (t *Task) prepareWriteback(p *Page, wait bool) (wbPage, bool, error) {
 	c := &t.fs.cache
 	for {
 		if wait {
 			t.lockPage(p, SiteWriteback)
 		} else if !t.trylockPage(p, SiteWriteback) {
-			return nil
+			return wbPage{}, false, nil
 		}
 		if !p.has(pgWriteback) {
 			break
 		}
 		t.unlockPage(p, SiteWriteback)
 		if !wait {
-			return nil
+			return wbPage{}, false, nil
 		}
 		c.waitWriteback(p)
 	}
+	defer t.unlockPage(p, SiteWriteback)
 	m := p.mapping
 	if m == nil || !p.dirty() {
-		t.unlockPage(p, SiteWriteback)
-		return nil
+		return wbPage{}, false, nil
 	}
 	if p.mapcount.Load() > 0 {
 		t.mkclean(m, p)
 	}
-	blk := p.block
-	if blk == 0 {
-		var err error
-		if blk, err = t.fs.blockForWrite(m.host, p.index); err != nil {
-			t.unlockPage(p, SiteWriteback)
-			return err
+	if p.block == 0 {
+		blk, err := t.fs.blockForWrite(m.host, p.index)
+		if err != nil {
+			return wbPage{}, false, err
 		}
 		p.block = blk
 	}
@@ -157,36 +164,87 @@ func (t *Task) writebackPage(p *Page, wait bool) error {
 	p.clear(pgDirty)
 	m.nrDirty.Add(-1)
 	c.nrDirty.Add(-1)
-	data := p.data.Load()
-	t.unlockPage(p, SiteWriteback)
-	t.iov = append(t.iov[:0], data[:])
-	err := t.fs.store.WriteBlocks(blk, t.iov)
-	c.endWriteback(p)
+	return wbPage{p: p, data: p.data.Load(), blk: p.block}, true, nil
+}
+
+// maxWriteback is the most pages one vectored write carries.
+const maxWriteback = 256
+
+// submitWriteback writes prepared pages whose blocks are consecutive with one
+// vectored write, as a merged bio would, and ends their writeback.
+func (t *Task) submitWriteback(ino *Inode, run []wbPage) error {
+	if len(run) == 0 {
+		return nil
+	}
+	t.iov = t.iov[:0]
+	for _, w := range run {
+		t.iov = append(t.iov, w.data[:])
+	}
+	err := t.fs.store.WriteBlocks(run[0].blk, t.iov)
+	for _, w := range run {
+		t.fs.cache.endWriteback(w.p)
+	}
 	if err != nil {
-		return fmt.Errorf("writeback of file %d page %d to block %d: %w", m.host.ino, p.index, blk, err)
+		return fmt.Errorf("writeback of file %d page %d to block %d: %w", ino.ino, run[0].p.index, run[0].blk, err)
 	}
 	return nil
 }
 
-// writebackRange writes back the dirty pages of [first, end); with wait it also
-// waits for writeback already in flight (filemap_write_and_wait_range).
+// writebackRange is ->writepages over [first, end): it writes back the dirty
+// pages, merging runs of consecutive blocks; with wait it also waits for
+// writeback already in flight (filemap_write_and_wait_range).
 func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 	m := &ino.Mapping
+	var run []wbPage
+	flush := func() error {
+		err := t.submitWriteback(ino, run)
+		run = run[:0]
+		return err
+	}
 	for i := first; i < end; i++ {
-		if !wait && m.nrDirty.Load() == 0 {
+		if !wait && m.nrDirty.Load() == 0 && len(run) == 0 {
 			return nil
 		}
 		p := m.lookup(i)
-		if p == nil {
+		if p == nil || !p.dirty() {
+			if err := flush(); err != nil {
+				return err
+			}
+			if p != nil && wait {
+				t.fs.cache.waitWriteback(p)
+			}
 			continue
 		}
-		if p.dirty() {
-			if err := t.writebackPage(p, wait); err != nil {
+		// Never sleep on a page lock while holding prepared, unsubmitted pages:
+		// the lock holder may be waiting for their writeback.
+		w, ok, err := t.prepareWriteback(p, false)
+		if err == nil && !ok && wait && p.dirty() {
+			if err = flush(); err == nil {
+				w, ok, err = t.prepareWriteback(p, true)
+			}
+		}
+		if err != nil {
+			return errors.Join(err, flush())
+		}
+		if !ok {
+			continue
+		}
+		if len(run) > 0 && (run[len(run)-1].blk+1 != w.blk || len(run) == maxWriteback) {
+			if err := flush(); err != nil {
+				t.fs.cache.endWriteback(w.p)
 				return err
 			}
 		}
-		if wait {
-			t.fs.cache.waitWriteback(p)
+		run = append(run, w)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if wait {
+		for i := first; i < end; i++ {
+			if p := m.lookup(i); p != nil {
+				t.fs.cache.waitWriteback(p)
+			}
 		}
 	}
 	return nil
