@@ -1,0 +1,272 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Config is one `rwbench run` configuration. The zero value of a field means "use the
+// default" unless the key was given (in the file or by Set); see Defaults. Methods
+// that change a Config (Set, Defaults) must not run concurrently with any other use;
+// give each goroutine its own Clone.
+type Config struct {
+	// Name names the run and its result files: required, [a-z0-9._-]+.
+	Name        string  `yaml:"name" json:"name"`
+	Description string  `yaml:"description" json:"description,omitempty"`
+	Backend     Backend `yaml:"backend" json:"backend"`
+	Cache       Cache   `yaml:"cache" json:"cache"`
+	Files       Files   `yaml:"files" json:"files"`
+	// Strategies are the strategy (or target) names to run, in order; required.
+	Strategies []string `yaml:"strategies" json:"strategies"`
+	// Duration is the measurement window of one run, default 5s.
+	Duration Duration `yaml:"duration" json:"duration"`
+	// Warmup runs the jobs unmeasured before each measurement, default 1s; 0 is allowed.
+	Warmup Duration `yaml:"warmup" json:"warmup"`
+	// Repeat is the number of runs per cell, default 3.
+	Repeat int `yaml:"repeat" json:"repeat"`
+	// Seed seeds every random stream, default 1.
+	Seed int64 `yaml:"seed" json:"seed"`
+	// Verify is how much of each read the oracle checks: off, header (the stamp) or
+	// full (stamp and payload), default header.
+	Verify string `yaml:"verify" json:"verify"`
+	// RaceWindow is a delay between the page-cache truncate and the block-map change
+	// in punch, truncate and zero: the knob that widens the race. Default 0.
+	RaceWindow Duration `yaml:"race_window" json:"race_window"`
+	// Interval is the step of the throughput series, default 1s.
+	Interval Duration `yaml:"interval" json:"interval"`
+	// LockStats times lock waits and holds (counts are always kept), default true.
+	LockStats bool   `yaml:"lock_stats" json:"lock_stats"`
+	Jobs      []Job  `yaml:"jobs" json:"jobs"`
+	Sweep     *Sweep `yaml:"sweep" json:"sweep,omitempty"`
+
+	// file is the name the config was parsed under, for error messages.
+	file string
+	// given maps the path of every key given in the file or by Set to its line in the
+	// file (0 for Set). Defaults never overrides a given key, so 0 can be a value.
+	given map[string]int
+	// filled holds the paths Defaults filled in, so Set can recompute them.
+	filled map[string]bool
+}
+
+// Backend is the backing store under the model's block map.
+type Backend struct {
+	// Kind is file (an image file, default), blockdev or memory.
+	Kind string `yaml:"kind" json:"kind"`
+	// Path is the image file or block device; for kind file the default is an image in
+	// a temporary directory, removed afterwards. Required for blockdev.
+	Path string `yaml:"path" json:"path,omitempty"`
+	// Size is the store's size, default 1GiB.
+	Size Size `yaml:"size" json:"size"`
+	// Direct opens the store with O_DIRECT, default true.
+	Direct *bool `yaml:"direct" json:"direct"`
+	// Force allows overwriting an existing image or device.
+	Force bool `yaml:"force" json:"force"`
+	// Latency is added to every I/O of the memory backend (memory only).
+	Latency Duration `yaml:"latency" json:"latency,omitempty"`
+}
+
+// Cache sizes the user-space page cache.
+type Cache struct {
+	// Size is the page-cache limit, default 256MiB.
+	Size Size `yaml:"size" json:"size"`
+	// DirtyBackground wakes the flusher above it, default 10% of Size.
+	DirtyBackground Size `yaml:"dirty_background" json:"dirty_background"`
+	// DirtyLimit throttles writers above it, default 20% of Size.
+	DirtyLimit Size `yaml:"dirty_limit" json:"dirty_limit"`
+	// Readahead is the maximum readahead window, default 128KiB.
+	Readahead Size `yaml:"readahead" json:"readahead"`
+	// FaultAround is the number of pages a read fault maps around itself, default 16;
+	// 0 disables fault-around.
+	FaultAround int `yaml:"fault_around" json:"fault_around"`
+	// Flusher is the flusher's wakeup interval, default 100ms.
+	Flusher Duration `yaml:"flusher" json:"flusher"`
+}
+
+// Files are the files the jobs work on.
+type Files struct {
+	Count int  `yaml:"count" json:"count"` // default 4
+	Size  Size `yaml:"size" json:"size"`   // each; default 64MiB
+	// Prefill writes every file in full before the first run, default true.
+	Prefill *bool `yaml:"prefill" json:"prefill"`
+}
+
+// Job is a group of identical worker threads.
+type Job struct {
+	// Name labels the job in output, default the op (then "<op>-<index>" when taken).
+	Name string `yaml:"name" json:"name"`
+	// Op is read, write, fault, mkwrite, punch, truncate, zero or advise (the valid
+	// names come from the caller, see Known).
+	Op string `yaml:"op" json:"op"`
+	// Threads is the number of workers, default 1; 0 disables the job (a sweep may
+	// go through 0).
+	Threads int `yaml:"threads" json:"threads"`
+	// BS is the size of one read or write, default 4KiB.
+	BS Size `yaml:"bs" json:"bs"`
+	// Pattern picks offsets: seq, rand (default) or zipf.
+	Pattern string `yaml:"pattern" json:"pattern"`
+	// Zipf is the zipf exponent s > 1, default 1.1 (pattern zipf only).
+	Zipf float64 `yaml:"zipf" json:"zipf,omitempty"`
+	// Files selects the files: "all" (default), "0", "0-3", "1,3" or "0-1,3".
+	Files string `yaml:"files" json:"files"`
+	// Rate is ops/s per thread for an open loop; 0 is a closed loop (default).
+	Rate float64 `yaml:"rate" json:"rate"`
+	// Length is the range of a punch, zero, truncate or advise: default 64KiB for
+	// punch, zero and truncate, 128KiB for advise.
+	Length Size `yaml:"length" json:"length,omitempty"`
+	// Region restricts the job to a sub-range of each file.
+	Region *Region `yaml:"region" json:"region,omitempty"`
+	// Refault drops the mapping before each access (fault and mkwrite), default true.
+	Refault *bool `yaml:"refault" json:"refault,omitempty"`
+}
+
+// Region is a byte range of a file.
+type Region struct {
+	Offset Size `yaml:"offset" json:"offset"`
+	Size   Size `yaml:"size" json:"size"`
+}
+
+// Sweep runs the strategy matrix once per value of one parameter.
+type Sweep struct {
+	// Param is a path as -set takes it, like jobs[1].threads or cache.size.
+	Param string `yaml:"param" json:"param"`
+	// Values are set with Set(Param, value), one cell each.
+	Values []string `yaml:"values" json:"values"`
+}
+
+// Load reads and parses a config file (see Parse). A missing file is reported as
+// "config FILE: no such file".
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &fileError{path: path, err: err}
+	}
+	return Parse(data, path)
+}
+
+// Clone returns a deep copy of c: nothing in the copy shares memory with c.
+func (c *Config) Clone() *Config {
+	n := *c
+	n.Backend.Direct = clonePtr(c.Backend.Direct)
+	n.Files.Prefill = clonePtr(c.Files.Prefill)
+	n.Strategies = cloneSlice(c.Strategies)
+	if c.Jobs != nil {
+		n.Jobs = make([]Job, len(c.Jobs))
+		for i, j := range c.Jobs {
+			j.Region = clonePtr(j.Region)
+			j.Refault = clonePtr(j.Refault)
+			n.Jobs[i] = j
+		}
+	}
+	if c.Sweep != nil {
+		n.Sweep = &Sweep{Param: c.Sweep.Param, Values: cloneSlice(c.Sweep.Values)}
+	}
+	n.given = cloneMap(c.given)
+	n.filled = cloneMap(c.filled)
+	return &n
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return nil
+	}
+	n := make(map[K]V, len(m))
+	for k, v := range m {
+		n[k] = v
+	}
+	return n
+}
+
+// FileIndexes returns the file indexes job j works on, in increasing order, or nil
+// when its selector is invalid (Validate reports that).
+func (c *Config) FileIndexes(j Job) []int {
+	idx, err := parseFiles(j.Files, c.Files.Count)
+	if err != nil {
+		return nil
+	}
+	return idx
+}
+
+// parseFiles parses a files selector: "all" (or empty), "N", "N-M", or a comma list
+// of those. It returns the sorted, distinct indexes.
+func parseFiles(sel string, count int) ([]int, error) {
+	if count > MaxFiles {
+		return nil, fmt.Errorf("files.count %d is above %d", count, MaxFiles)
+	}
+	sel = strings.TrimSpace(sel)
+	if sel == "" || sel == "all" {
+		idx := make([]int, max(count, 0))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
+	bad := fmt.Errorf("invalid selector %q: want all, an index like 0, a range like 0-3 or a list like 1,3", sel)
+	seen := map[int]bool{}
+	for part := range strings.SplitSeq(sel, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := parseIndex(strings.TrimSpace(lo))
+		if err != nil {
+			return nil, bad
+		}
+		b := a
+		if isRange {
+			if b, err = parseIndex(strings.TrimSpace(hi)); err != nil {
+				return nil, bad
+			}
+			if b < a {
+				return nil, fmt.Errorf("range %q is backwards", part)
+			}
+		}
+		if b >= count {
+			return nil, fmt.Errorf("file %d out of range: files.count is %d", b, count)
+		}
+		for i := a; i <= b; i++ {
+			seen[i] = true
+		}
+	}
+	idx := make([]int, 0, len(seen))
+	for i := range seen {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	return idx, nil
+}
+
+func parseIndex(s string) (int, error) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" || len(s) > 9 {
+		return 0, fmt.Errorf("not an index")
+	}
+	return strconv.Atoi(s)
+}
+
+// JSON returns the config as indented JSON, for the results file; call it after
+// Defaults so that it is the resolved config. Keys are the YAML keys; sizes are byte
+// counts and durations Go strings.
+func (c *Config) JSON() []byte {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		// Only a NaN or infinite rate or zipf gets here, and Validate rejects those.
+		b, _ = json.Marshal(map[string]string{"name": c.Name, "error": err.Error()})
+	}
+	return b
+}

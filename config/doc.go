@@ -1,0 +1,58 @@
+// Package config is the run configuration of `rwbench run CONFIG.yaml`: the YAML
+// schema, its defaults, its validation, and -set overrides and sweeps.
+//
+// # Life of a config
+//
+//	c, err := config.Load("configs/quick.yaml") // strict decode, no defaults
+//	err = c.Set("jobs[1].threads", "4")          // -set overrides, any key by path
+//	c.Defaults()                                 // fill what was not given
+//	err = c.Validate(known)                      // names come from the caller
+//	for _, v := range c.Sweep.Values { cell, err := c.Cell(v) ... }
+//	raw := c.JSON()                              // the resolved config, for the results file
+//
+// # Decoding
+//
+// Parse decodes in two passes over one goccy/go-yaml AST. The first pass (the walker)
+// checks the tree against the Go types by reflection over the yaml tags: unknown and
+// duplicate keys, a mapping where a list belongs, integers, numbers, booleans, sizes
+// and durations. It knows the path of every node (jobs[1].threads), so its errors name
+// the key and its line, in file order. The second pass is goccy/go-yaml's strict
+// decode (yaml.Strict) into the structs; its errors are multi-line with a source
+// excerpt, so they are converted to one line, with the path found from the error's
+// token. Every error of this package is an *Error and prints as one line:
+//
+//	quick.yaml:12: jobs[1].threads: must be >= 0, got -2
+//	quick.yaml:7: cache.sise: unknown key (did you mean size?)
+//	quick.yaml: jobs[0].bs: bs (64MiB) must be <= files.size (16MiB)
+//
+// The last form, without a line, is a key that is not in the file: a default, or a
+// value from -set. Anchors, aliases and merge keys (<<) work as in YAML; tags
+// (!!str) are rejected, since they would convert values behind the walker's back.
+//
+// # Given keys and defaults
+//
+// The walker also records which keys the file gives, with their lines; Set adds the
+// keys it sets. Defaults fills only zero fields whose key was not given, so a given
+// zero keeps its meaning (threads: 0 disables a job, warmup: 0s skips warm-up,
+// lock_stats: false, fault_around: 0), and Validate judges it instead of a default
+// hiding it (cache.size: 0 is an error, not 256MiB). Defaults also records what it
+// filled; Set after Defaults clears those fields, applies the change and fills them
+// again, so derived defaults (cache.dirty_limit from cache.size, a job's length from
+// its op) follow a -set or a sweep value.
+//
+// # Set and sweeps
+//
+// Set takes the paths that error messages print (cache.size, jobs[1].threads,
+// backend.direct) and parses the value as YAML would in that place; a string takes
+// the value literally and a list of strings takes a comma list. A sweep names one
+// such path and a list of values; Cell builds the config of one value, and Validate
+// builds and validates every cell.
+//
+// # Names from elsewhere
+//
+// Strategy, op and backend names belong to the model, which this package does not
+// import: the caller passes them in a Known. Patterns (seq, rand, zipf) and verify
+// modes (off, header, full) belong to the schema and are fixed here; so are the op
+// names that change a default (punch, zero, truncate and advise take a length; fault
+// and mkwrite take refault).
+package config
