@@ -42,12 +42,12 @@ func meanCI(sample []float64, level float64) Bar {
 }
 
 // boundedCI reports whether e holds a usable confidence interval at level: from at
-// least two runs, finite, around the median, and at that level. An interval that
-// benchmath found unbounded is stored with a lower Confidence (the sample's range),
-// so it fails the level test.
+// least two runs, finite, around the median, and at that level or above (benchmath
+// stores the level it reached, e.g. 0.96875 for 6 runs). An interval benchmath
+// found unbounded is stored as the sample's range, marked Unbounded.
 func boundedCI(e results.Estimate, level float64) bool {
 	return e.N >= 2 && isFinite(e.Median) && isFinite(e.Lo) && isFinite(e.Hi) &&
-		e.Lo <= e.Median && e.Median <= e.Hi && math.Abs(e.Confidence-level) < 1e-6
+		e.Lo <= e.Median && e.Median <= e.Hi && !e.Unbounded && e.Confidence >= level-1e-9
 }
 
 // summaryBar turns a Summary estimate with a bounded interval (boundedCI) into a Bar.

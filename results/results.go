@@ -1,6 +1,24 @@
 // Package results defines the results file that `rwbench run` writes and that
 // `report`, `plot` and `compare` read. The JSON names are a stable interface:
 // other tools read them, so change them only with a new Schema number.
+//
+// The package also holds everything that is about the file rather than about one
+// reader of it, so that `report`, `plot` and `compare` agree:
+//
+//   - Read, Write and Validate: Write is atomic (a temporary file in the same
+//     directory, synced, then renamed over the target), so an interrupted run never
+//     leaves half a file where a previous good one was. Read validates, and a file of
+//     another schema is refused with a *SchemaError rather than misread.
+//   - Summarize and EstimateOf: the per-cell summary is benchmath's
+//     (golang.org/x/perf/benchmath) AssumeNothing summary, the median with a
+//     distribution-free confidence interval, because benchmark runs are rarely
+//     normal. The interval is stored finite (see Estimate) since JSON has no ∞.
+//   - Merge and DiffConfig: runs of one config taken at different times (for
+//     example interleaved with another binary's runs in CI) are merged into one
+//     file; DiffConfig names the config keys in which two files differ, which is
+//     what makes two files incomparable or unmergeable.
+//   - Key, ParamsString and SortOps: the one cell identity (strategy plus sweep
+//     params) and op order every reader uses.
 package results
 
 import (
@@ -49,6 +67,10 @@ type Machine struct {
 	GOMAXPROCS     int      `json:"gomaxprocs"`
 	// FSType is the filesystem holding the image ("ext4", "xfs", "blockdev", "memory").
 	FSType string `json:"fs_type"`
+	// GOOS and GOARCH are runtime.GOOS and runtime.GOARCH of the rwbench binary.
+	// Files written before they were added leave them empty.
+	GOOS   string `json:"goos,omitempty"`
+	GOARCH string `json:"goarch,omitempty"`
 }
 
 // Cell is one point of the matrix: a strategy (or target) and one set of sweep values.
@@ -154,10 +176,21 @@ type OpSummary struct {
 }
 
 // Estimate is a median with its confidence interval (golang.org/x/perf/benchmath).
+//
+// JSON has no infinities, so when there are too few runs for a finite interval at
+// the requested confidence (benchmath then gives ±∞), Unbounded is set, Lo and Hi
+// are the sample's minimum and maximum and Confidence is the level of that range,
+// which is lower than the one requested. Readers show such an interval as ±∞.
 type Estimate struct {
 	Median     float64 `json:"median"`
 	Lo         float64 `json:"lo"`
 	Hi         float64 `json:"hi"`
 	Confidence float64 `json:"confidence"`
 	N          int     `json:"n"`
+	// Unbounded is true when the interval at the requested confidence is infinite.
+	Unbounded bool `json:"unbounded,omitempty"`
+	// Stddev is the sample standard deviation of the values (n-1 denominator); 0 when N < 2.
+	Stddev float64 `json:"stddev,omitempty"`
+	// Warnings are benchmath's warnings about the estimate, for a human to read.
+	Warnings []string `json:"warnings,omitempty"`
 }

@@ -1,0 +1,394 @@
+package compare
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/results/resultstest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata: the fixture results files and the golden outputs")
+
+// fixtureConfig is the resolved config of the fixtures.
+const fixtureConfig = `{"name":"punch-vs-fill","description":"hole punching against readers filling the cache",` +
+	`"seed":1,"image":{"path":"/var/tmp/rwbench.img","size":"1GiB"},"cache":{"size":"256MiB"},` +
+	`"duration":"10s","repeat":6,"strategies":"all","sweep":{"writers":[4]},` +
+	`"jobs":[{"op":"read","threads":4,"size":"4KiB"},{"op":"punch","threads":1,"size":"64KiB"}]}`
+
+func cell(strategy string, runs int, read, readP50, punch, punchP50 float64) resultstest.CellSpec {
+	return resultstest.CellSpec{
+		Strategy: strategy, Params: map[string]string{"writers": "4"}, Runs: runs,
+		Ops: []resultstest.OpSpec{
+			{Op: "read", OpsPerSec: read, P50Ns: readP50, Bytes: 4096, Noise: 0.02},
+			{Op: "punch", OpsPerSec: punch, P50Ns: punchP50, Noise: 0.004},
+		},
+	}
+}
+
+func spec(seed uint64, version string, hour int, cells ...resultstest.CellSpec) resultstest.Spec {
+	return resultstest.Spec{
+		Seed: seed, Name: "punch-vs-fill", RWBench: version, Config: fixtureConfig,
+		Started: time.Date(2026, 3, 1, hour, 0, 0, 0, time.UTC), Machine: resultstest.Machine(),
+		Cells: cells,
+	}
+}
+
+// fixtures are the committed results files, by name. old is the base; new has a
+// regression (perpage read -20%), a change within the threshold (perpage punch
+// -2.5%), improvements (invalidate read +26%, invalidate punch p99 -32%), a removed
+// cell (irwsem) and an added one (perbatch).
+func fixtures() map[string]*results.File {
+	const base, head = "v0.1.0-12-gabc1234", "v0.1.0-13-gdef5678"
+	old := func(seed uint64, runs int) []resultstest.CellSpec {
+		return []resultstest.CellSpec{
+			cell("perpage", runs, 180000, 16000, 8000, 70000),
+			cell("invalidate", runs, 170000, 18000, 6400, 118000),
+			cell("irwsem", runs, 120000, 25000, 5000, 90000),
+		}
+	}
+	f := map[string]*results.File{
+		"old.json": resultstest.Build(spec(11, base, 12, old(11, 6)...)),
+		"new.json": resultstest.Build(spec(12, head, 13,
+			cell("perpage", 6, 144000, 16000, 7800, 70000),
+			cell("invalidate", 6, 214000, 18000, 6400, 80000),
+			cell("perbatch", 6, 190000, 15000, 7000, 75000),
+		)),
+		"improved.json": resultstest.Build(spec(13, head, 13,
+			cell("perpage", 6, 180000, 16000, 8000, 70000),
+			cell("invalidate", 6, 214000, 18000, 6400, 118000),
+			cell("irwsem", 6, 120000, 25000, 5000, 90000),
+		)),
+		"nochange.json": resultstest.Build(spec(14, head, 13, old(14, 6)...)),
+		// Three runs a side: even a 20% drop cannot be significant.
+		"few-old.json":   resultstest.Build(spec(21, base, 12, cell("perpage", 3, 180000, 16000, 8000, 70000))),
+		"few-new.json":   resultstest.Build(spec(22, head, 13, cell("perpage", 3, 144000, 16000, 8000, 70000))),
+		"few-old-2.json": resultstest.Build(spec(23, base, 14, cell("perpage", 3, 180000, 16000, 8000, 70000))),
+		"few-new-2.json": resultstest.Build(spec(24, head, 15, cell("perpage", 3, 144000, 16000, 8000, 70000))),
+	}
+	s2 := resultstest.Build(spec(31, "v0.2.0", 13, cell("perpage", 6, 180000, 16000, 8000, 70000)))
+	s2.Schema = 2
+	f["schema2.json"] = s2
+	other := resultstest.Build(spec(32, head, 13, cell("perpage", 6, 180000, 16000, 8000, 70000)))
+	cfg := strings.Replace(fixtureConfig, `"256MiB"`, `"64MiB"`, 1)
+	cfg = strings.Replace(cfg, `"op":"punch","threads":1`, `"op":"punch","threads":2`, 1)
+	cfg = strings.Replace(cfg, `hole punching against readers`, `same, described differently`, 1)
+	other.Config = json.RawMessage(cfg)
+	f["other-config.json"] = other
+	return f
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if *update {
+		for name, f := range fixtures() {
+			if err := results.Write(filepath.Join("testdata", name), f); err != nil {
+				panic(err)
+			}
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func td(name string) string { return filepath.Join("testdata", name) }
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		exit int
+	}{
+		{"regression.text", []string{td("old.json"), td("new.json")}, ExitRegression},
+		{"regression.markdown", []string{"-format", "markdown", td("old.json"), td("new.json")}, ExitRegression},
+		{"regression.json", []string{"-format=json", td("old.json"), td("new.json")}, ExitRegression},
+		{"regression.threshold25", []string{"-threshold", "25%", td("old.json"), td("new.json")}, ExitOK},
+		{"regression.all-metrics", []string{"-metric", "ops_per_sec,bytes_per_sec,p50,p99,p999", td("old.json"), td("new.json")}, ExitRegression},
+		{"improvement", []string{td("old.json"), td("improved.json")}, ExitOK},
+		{"nochange", []string{td("old.json"), td("nochange.json")}, ExitOK},
+		{"toofew", []string{td("few-old.json"), td("few-new.json")}, ExitOK},
+		{"toofew.markdown", []string{"-format", "markdown", td("few-old.json"), td("few-new.json")}, ExitOK},
+		{"merged", []string{td("few-old.json") + "," + td("few-old-2.json"), td("few-new.json") + "," + td("few-new-2.json")}, ExitRegression},
+		{"incompatible.schema", []string{td("old.json"), td("schema2.json")}, ExitUsage},
+		{"incompatible.config", []string{td("old.json"), td("other-config.json")}, ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			exit := Main(tt.args, &stdout, &stderr)
+			if exit != tt.exit {
+				t.Errorf("exit %d, want %d; stderr:\n%s", exit, tt.exit, stderr.String())
+			}
+			got := stdout.String()
+			if stderr.Len() > 0 {
+				got += "-- stderr --\n" + stderr.String()
+			}
+			got += "-- exit " + strconv.Itoa(exit) + " --\n"
+			path := td(tt.name + ".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test -update creates it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s--- want\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+func TestMainUsage(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"no files", nil, "want OLD and NEW results files, got 0 arguments"},
+		{"three files", []string{td("old.json"), td("new.json"), td("new.json")}, "got 3 arguments"},
+		{"bare threshold", []string{"-threshold", "5", td("old.json"), td("new.json")}, `threshold "5": write 5% or a fraction below 1`},
+		{"bad alpha", []string{"-alpha", "1.5", td("old.json"), td("new.json")}, "-alpha 1.5 is not between 0 and 1"},
+		{"bad metric", []string{"-metric", "ops_per_sec,p42", td("old.json"), td("new.json")}, `unknown metric "p42"`},
+		{"bad format", []string{"-format", "html", td("old.json"), td("new.json")}, `unknown -format "html"`},
+		{"bad flag", []string{"-frobnicate", td("old.json"), td("new.json")}, "flag provided but not defined: -frobnicate"},
+		{"missing file", []string{td("old.json"), td("missing.json")}, "missing.json: no such file or directory"},
+		{"merge of other configs", []string{td("old.json") + "," + td("other-config.json"), td("new.json")}, "has another config than file 1: cache.size, jobs[1].threads differ"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if exit := Main(tt.args, &stdout, &stderr); exit != ExitUsage {
+				t.Errorf("exit %d, want %d", exit, ExitUsage)
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr\n%s\nlacks %q", stderr.String(), tt.stderr)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("stdout has %q", stdout.String())
+			}
+		})
+	}
+}
+
+func TestMainFlagsAfterFiles(t *testing.T) {
+	var a, b, stderr bytes.Buffer
+	e1 := Main([]string{"-format", "json", "-threshold", "25%", td("old.json"), td("new.json")}, &a, &stderr)
+	e2 := Main([]string{td("old.json"), "-format", "json", td("new.json"), "-threshold", "25%"}, &b, &stderr)
+	if e1 != e2 || a.String() != b.String() {
+		t.Errorf("flags after the files differ from flags before: exit %d vs %d\n%s", e1, e2, stderr.String())
+	}
+}
+
+func TestParseThreshold(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{"5%", 0.05, false},
+		{" 2.5 % ", 0.025, false},
+		{"0%", 0, false},
+		{"150%", 1.5, false},
+		{"0.05", 0.05, false},
+		{"0", 0, false},
+		{"5", 0, true},
+		{"1", 0, true},
+		{"-5%", 0, true},
+		{"five%", 0, true},
+		{"", 0, true},
+		{"NaN%", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseThreshold(tt.in)
+		if (err != nil) != tt.wantErr || math.Abs(got-tt.want) > 1e-15 {
+			t.Errorf("ParseThreshold(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func binom(n, k int) float64 {
+	r := 1.0
+	for i := 1; i <= k; i++ {
+		r = r * float64(n-k+i) / float64(i)
+	}
+	return r
+}
+
+func TestMinP(t *testing.T) {
+	// With no ties, the exact two-sided U test's smallest p is 2/C(n1+n2, n1).
+	for n1 := 1; n1 <= 8; n1++ {
+		for n2 := 1; n2 <= 8; n2++ {
+			want := math.Min(1, 2/binom(n1+n2, n1))
+			if got := minP(n1, n2, 0.05); math.Abs(got-want) > 1e-9*want {
+				t.Errorf("minP(%d, %d) = %v, want %v", n1, n2, got, want)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		alpha float64
+		op    string
+		n     int
+	}{{0.05, ">=", 4}, {0.1, ">=", 3}, {0.01, ">=", 5}, {0.001, ">=", 7}, {1e-30, ">", 50}} {
+		op, n := minRuns(tt.alpha)
+		if op != tt.op || n != tt.n {
+			t.Errorf("minRuns(%v) = %s %d, want %s %d", tt.alpha, op, n, tt.op, tt.n)
+		}
+	}
+}
+
+// synth is a one-cell results file whose runs have the given read rates and p99s.
+func synth(rates, p99s []float64) *results.File {
+	c := results.Cell{Strategy: "perpage", Target: "model"}
+	for i := range rates {
+		c.Runs = append(c.Runs, results.Run{Rep: i + 1, Ops: map[string]results.OpStats{
+			"read": {Count: 1000, OpsPerSec: rates[i], LatencyNs: results.Latency{P99: p99s[i]}},
+		}})
+	}
+	return &results.File{Schema: results.Schema, Config: json.RawMessage(`{"a":1}`), Results: []results.Cell{c}}
+}
+
+func seq(start, step float64, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = start + step*float64(i)
+	}
+	return v
+}
+
+func TestVerdicts(t *testing.T) {
+	base := synth(seq(100, 1, 6), seq(1000, 10, 6))
+	tests := []struct {
+		name      string
+		new       *results.File
+		threshold float64
+		want      map[string]string // metric → verdict
+	}{
+		{"faster and quicker", synth(seq(130, 1, 6), seq(700, 10, 6)), 0.05, map[string]string{"ops_per_sec": Improvement, "p99": Improvement}},
+		{"slower and laggier", synth(seq(80, 1, 6), seq(1300, 10, 6)), 0.05, map[string]string{"ops_per_sec": Regression, "p99": Regression}},
+		{"slower within threshold", synth(seq(80, 1, 6), seq(1000, 10, 6)), 0.25, map[string]string{"ops_per_sec": WithinThreshold, "p99": NoChange}},
+		{"zero threshold", synth(seq(97, 1, 6), seq(1000, 10, 6)), 0, map[string]string{"ops_per_sec": Regression, "p99": NoChange}},
+		{"same", synth(seq(100, 1, 6), seq(1000, 10, 6)), 0.05, map[string]string{"ops_per_sec": NoChange, "p99": NoChange}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Compare(base, tt.new, Options{Alpha: 0.05, Threshold: tt.threshold})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, row := range r.Rows {
+				got[row.Metric] = row.Verdict
+			}
+			for m, v := range tt.want {
+				if got[m] != v {
+					t.Errorf("%s: verdict %q, want %q", m, got[m], v)
+				}
+			}
+			wantReg := tt.want["ops_per_sec"] == Regression || tt.want["p99"] == Regression
+			if r.Regressed() != wantReg {
+				t.Errorf("Regressed() = %v, want %v", r.Regressed(), wantReg)
+			}
+			if len(r.Warnings) != 0 {
+				t.Errorf("warnings %q", r.Warnings)
+			}
+		})
+	}
+}
+
+func TestTooFewWarning(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		warn bool
+	}{{3, true}, {4, false}} {
+		r, err := Compare(synth(seq(100, 1, tt.n), seq(1000, 1, tt.n)), synth(seq(50, 1, tt.n), seq(2000, 1, tt.n)), DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "too few runs") })
+		if warned != tt.warn {
+			t.Errorf("%d runs a side: warned %v, want %v (%q)", tt.n, warned, tt.warn, r.Warnings)
+		}
+		if len(r.Warnings) > 1 {
+			t.Errorf("more than one warning line: %q", r.Warnings)
+		}
+		if r.Regressed() == tt.warn {
+			t.Errorf("%d runs a side, a halving: Regressed() = %v", tt.n, r.Regressed())
+		}
+	}
+}
+
+func TestIncompatible(t *testing.T) {
+	a := synth(seq(100, 1, 6), seq(1000, 1, 6))
+	b := synth(seq(100, 1, 6), seq(1000, 1, 6))
+	b.Schema = 2
+	_, err := Compare(a, b, DefaultOptions())
+	var ie *IncompatibleError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "old is schema 1, new is schema 2") {
+		t.Errorf("schema: %v", err)
+	}
+
+	b.Schema = results.Schema
+	a.Config = json.RawMessage(`{"description":"a","cache":{"size":"256MiB"},"jobs":[{"threads":4},{"threads":1}],"seed":1}`)
+	b.Config = json.RawMessage(`{"description":"b","cache":{"size":"64MiB"},"jobs":[{"threads":4},{"threads":2}],"seed":1}`)
+	_, err = Compare(a, b, DefaultOptions())
+	if !errors.As(err, &ie) || !slices.Equal(ie.Keys, []string{"cache.size", "jobs[1].threads"}) {
+		t.Fatalf("config: %v", err)
+	}
+	if want := "incompatible results files: the configs differ in: cache.size, jobs[1].threads"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+
+	if _, err := Compare(a, a, Options{Metrics: []string{"nope"}}); err == nil {
+		t.Error("unknown metric accepted")
+	}
+	if _, err := Compare(a, a, Options{Alpha: 2}); err == nil {
+		t.Error("alpha 2 accepted")
+	}
+}
+
+func TestMachineWarning(t *testing.T) {
+	a := synth(seq(100, 1, 6), seq(1000, 1, 6))
+	b := synth(seq(100, 1, 6), seq(1000, 1, 6))
+	a.Machine = resultstest.Machine()
+	b.Machine = resultstest.Machine()
+	b.Machine.Kernel = "6.19.0"
+	b.Partial = true
+	r, err := Compare(a, b, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"new file is partial: the run was interrupted",
+		"the files come from different machines or setups (kernel): differences may not be rwbench's",
+	}
+	if !slices.Equal(r.Warnings, want) {
+		t.Errorf("warnings %q, want %q", r.Warnings, want)
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	var out bytes.Buffer
+	if exit := Main([]string{"-format", "json", td("old.json"), td("new.json")}, &out, &out); exit != ExitRegression {
+		t.Fatalf("exit %d: %s", exit, out.String())
+	}
+	var r Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Regressed() || len(r.Added) != 1 || len(r.Removed) != 1 || r.Old.Label != td("old.json") {
+		t.Errorf("decoded report: regressed %v added %q removed %q old %q", r.Regressed(), r.Added, r.Removed, r.Old.Label)
+	}
+}

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package machine
+
+func detectFS(path string) string {
+	if path == "" {
+		return "memory"
+	}
+	return "unknown"
+}

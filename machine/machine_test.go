@@ -1,0 +1,123 @@
+package machine
+
+import (
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/cpuid/v2"
+	"github.com/rwbench/rwbench/results"
+)
+
+func TestHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		m    results.Machine
+		want string
+	}{
+		{
+			name: "typical",
+			m: results.Machine{Brand: "AMD EPYC 7B13", LogicalCores: 2, PhysicalCores: 1,
+				Kernel: "6.18.0", GoVersion: "go1.26.8", GOMAXPROCS: 2, FSType: "ext4", GOOS: "linux"},
+			want: "AMD EPYC 7B13 (2 logical, 1 physical cores), Linux 6.18.0, go1.26.8, ext4",
+		},
+		{
+			name: "old file without goos",
+			m: results.Machine{Brand: "AMD EPYC 7B13", LogicalCores: 2, PhysicalCores: 1,
+				Kernel: "6.18.0", GoVersion: "go1.26.8", GOMAXPROCS: 2, FSType: "ext4"},
+			want: "AMD EPYC 7B13 (2 logical, 1 physical cores), Linux 6.18.0, go1.26.8, ext4",
+		},
+		{
+			name: "guest with fewer Ps",
+			m: results.Machine{Brand: "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", LogicalCores: 8, PhysicalCores: 4,
+				Hypervisor: "KVM", Kernel: "6.8.0-1012-aws", GoVersion: "go1.26.8", GOMAXPROCS: 4, FSType: "xfs", GOOS: "linux"},
+			want: "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz (8 logical, 4 physical cores), KVM guest, Linux 6.8.0-1012-aws, go1.26.8, GOMAXPROCS=4, xfs",
+		},
+		{
+			name: "unknown cores",
+			m:    results.Machine{Brand: "Neoverse-N1", Kernel: "6.1.0", GoVersion: "go1.26.8", FSType: "memory"},
+			want: "Neoverse-N1, Linux 6.1.0, go1.26.8, memory",
+		},
+		{
+			name: "empty",
+			m:    results.Machine{},
+			want: "unknown CPU",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Header(tt.m); got != tt.want {
+				t.Errorf("Header() = %q\nwant       %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDescribeMapping(t *testing.T) {
+	var cpu cpuid.CPUInfo
+	cpu.BrandName = "  AMD EPYC 7B13 64-Core Processor  "
+	cpu.VendorID = cpuid.AMD
+	cpu.VendorString = "AuthenticAMD"
+	cpu.HypervisorVendorID = cpuid.KVM
+	cpu.Family, cpu.Model = 25, 1
+	cpu.PhysicalCores, cpu.LogicalCores, cpu.ThreadsPerCore = 1, 0, 2
+	cpu.Cache.L1D, cpu.Cache.L1I, cpu.Cache.L2, cpu.Cache.L3 = 32768, 32768, 524288, -1
+
+	m := describe(cpu, "6.18.0", "ext4", "go1.26.8", 2, 3, "linux", "amd64")
+	want := results.Machine{
+		Brand: "AMD EPYC 7B13 64-Core Processor", Vendor: "AMD", Family: 25, Model: 1,
+		PhysicalCores: 1, LogicalCores: 3, ThreadsPerCore: 2,
+		L1DataBytes: 32768, L1InstBytes: 32768, L2Bytes: 524288, L3Bytes: 0,
+		Hypervisor: "KVM", Kernel: "6.18.0", GoVersion: "go1.26.8", GOMAXPROCS: 2,
+		FSType: "ext4", GOOS: "linux", GOARCH: "amd64",
+	}
+	if m.Features == nil {
+		t.Errorf("Features is nil; want an empty list so the JSON has []")
+	}
+	m.Features = nil
+	if !reflect.DeepEqual(m, want) {
+		t.Errorf("describe() =\n%+v\nwant\n%+v", m, want)
+	}
+
+	cpu.VendorID = cpuid.VendorUnknown
+	cpu.VendorString = "HygonGenuine"
+	cpu.HypervisorVendorID = cpuid.VendorUnknown
+	cpu.HypervisorVendorString = "ACRNACRNACRN"
+	m = describe(cpu, "", "", "", 0, 1, "", "")
+	if m.Vendor != "HygonGenuine" || m.Hypervisor != "ACRNACRNACRN" {
+		t.Errorf("unknown vendors: vendor %q hypervisor %q, want the raw strings", m.Vendor, m.Hypervisor)
+	}
+}
+
+func TestDescribeThisMachine(t *testing.T) {
+	dir := t.TempDir()
+	m := Describe(filepath.Join(dir, "not", "yet", "image"), "")
+	if m.GoVersion != runtime.Version() || m.GOMAXPROCS != runtime.GOMAXPROCS(0) || m.GOOS != runtime.GOOS || m.GOARCH != runtime.GOARCH {
+		t.Errorf("runtime fields: %+v", m)
+	}
+	if m.LogicalCores <= 0 {
+		t.Errorf("LogicalCores = %d, want > 0", m.LogicalCores)
+	}
+	if runtime.GOOS == "linux" {
+		if m.Kernel == "" {
+			t.Errorf("Kernel is empty on Linux")
+		}
+		if m.FSType == "" || m.FSType == "memory" || m.FSType == "blockdev" {
+			t.Errorf("FSType of a missing file under a temp dir = %q, want the temp dir's filesystem", m.FSType)
+		}
+		if got := Describe(dir, "").FSType; got != m.FSType {
+			t.Errorf("FSType of the dir = %q, of a missing file under it = %q", got, m.FSType)
+		}
+	}
+	if got := Describe("", "").FSType; got != "memory" {
+		t.Errorf("FSType without an image = %q, want memory", got)
+	}
+	if got := Describe(dir, "xfs").FSType; got != "xfs" {
+		t.Errorf("FSType given = %q, want xfs", got)
+	}
+	if h := Header(m); !strings.Contains(h, runtime.Version()) {
+		t.Errorf("Header(Describe()) = %q lacks the Go version", h)
+	}
+}

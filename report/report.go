@@ -1,0 +1,345 @@
+// Package report renders results files for people and for other tools.
+//
+// Write takes one or more results files and a format:
+//
+//   - text: an aligned table in the manner of benchstat, one row per cell and op:
+//     config, strategy, sweep params, op, runs, the median ops/s with its
+//     confidence interval, MB/s, the p50, p99 and p99.9 latencies (medians over
+//     the runs), the oracle's stale/foreign/corrupt findings and the fsck
+//     outcome; then, when the runs recorded locks, a lock table.
+//   - markdown: the same as GitHub tables, for a pull request or a CI step summary.
+//   - csv: one row per run and op with every figure of the run, for spreadsheets
+//     and scripts; a header row names the columns, one column per sweep param.
+//   - benchfmt: the Go benchmark format (golang.org/x/perf/benchfmt), one line per
+//     run and op named BenchmarkRW/strategy=S/op=O/k=v..., so that benchstat and
+//     its -col/-row projections (benchstat -col /strategy) work on rwbench results.
+//
+// The tables are built once into a small model (rows of strings plus footnotes)
+// and then rendered, so text and markdown cannot disagree. Medians and intervals
+// are the cells' stored summaries (results.Summarize); a file without summaries
+// (an interrupted run) is summarized on the fly. An interval benchmath cannot bound
+// with the runs at hand is shown as "± ∞" with a footnote saying how many runs it
+// needs, as benchstat does.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rwbench/rwbench/machine"
+	"github.com/rwbench/rwbench/results"
+)
+
+// Formats are the formats Write knows, the first being the default.
+func Formats() []string { return []string{"text", "markdown", "csv", "benchfmt"} }
+
+// Write writes a report of files to w in format, one of Formats.
+func Write(w io.Writer, format string, files ...*results.File) error {
+	for i, f := range files {
+		if f == nil {
+			return fmt.Errorf("report: file %d is missing", i+1)
+		}
+	}
+	switch format {
+	case "text", "":
+		return writeText(w, files, false)
+	case "markdown", "md":
+		return writeText(w, files, true)
+	case "csv":
+		return writeCSV(w, files)
+	case "benchfmt":
+		return writeBenchfmt(w, files)
+	}
+	return fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
+}
+
+// configNames names each file in the tables: its config's name, with "#2", "#3"
+// added when several files have the same name.
+func configNames(files []*results.File) []string {
+	count := map[string]int{}
+	for _, f := range files {
+		count[f.Name]++
+	}
+	seen := map[string]int{}
+	names := make([]string, len(files))
+	for i, f := range files {
+		n := f.Name
+		if n == "" {
+			n = "-"
+		}
+		seen[f.Name]++
+		if count[f.Name] > 1 {
+			n += "#" + strconv.Itoa(seen[f.Name])
+		}
+		names[i] = n
+	}
+	return names
+}
+
+// summaryOf returns the summary of op in c: the stored one when the cell has it,
+// else one computed now.
+func summaryOf(c *results.Cell, op string) results.OpSummary {
+	if s, ok := c.Summary.Ops[op]; ok && s.OpsPerSec.N > 0 {
+		return s
+	}
+	tmp := *c
+	results.Summarize(&tmp, results.DefaultConfidence)
+	return tmp.Summary.Ops[op]
+}
+
+// medianOf is the median over the runs of c that completed op at least once of the
+// figure get picks, 0 when none did.
+func medianOf(c *results.Cell, op string, all bool, get func(results.OpStats) float64) float64 {
+	var v []float64
+	for i := range c.Runs {
+		s, ok := c.Runs[i].Ops[op]
+		if !ok || (!all && s.Count == 0) {
+			continue
+		}
+		v = append(v, get(s))
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	return results.EstimateOf(v, results.DefaultConfidence).Median
+}
+
+// findings sums the oracle's stale and foreign findings for op over the runs of c.
+// Runs that attribute findings by op give op's own; otherwise, when the cell has
+// findings at all, its totals go on its first op (first is true) with a footnote
+// saying so, and the other ops show nothing.
+func findings(c *results.Cell, op string, first bool, n *notes) (stale, foreign string) {
+	byOp := false
+	var s, f, ts, tf int64
+	for i := range c.Runs {
+		v := &c.Runs[i].Verify
+		if v.ByOp != nil {
+			byOp = true
+		}
+		x := v.ByOp[op]
+		s += x.Stale
+		f += x.Foreign
+		ts += v.Stale
+		tf += v.Foreign
+	}
+	switch {
+	case byOp || ts+tf == 0:
+		return strconv.FormatInt(s, 10), strconv.FormatInt(f, 10)
+	case first:
+		m := " " + n.mark("the runs do not attribute findings to ops: the totals of the cell")
+		return strconv.FormatInt(ts, 10) + m, strconv.FormatInt(tf, 10) + m
+	}
+	return "", ""
+}
+
+// fsckOf is "ok" when every run's fsck passed, else "N/M failed".
+func fsckOf(c *results.Cell) string {
+	if len(c.Runs) == 0 {
+		return "-"
+	}
+	failed := 0
+	for i := range c.Runs {
+		if !c.Runs[i].Fsck.Ok {
+			failed++
+		}
+	}
+	if failed == 0 {
+		return "ok"
+	}
+	return fmt.Sprintf("%d/%d failed", failed, len(c.Runs))
+}
+
+func corruptOf(c *results.Cell) string {
+	var n int64
+	for i := range c.Runs {
+		n += c.Runs[i].Verify.Corrupt
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func paramsOrDash(p map[string]string) string {
+	if s := results.ParamsString(p); s != "" {
+		return s
+	}
+	return "-"
+}
+
+// fileLine is the line that introduces one file.
+func fileLine(f *results.File, name string) string {
+	parts := []string{"config " + name}
+	if f.RWBench != "" {
+		parts = append(parts, "rwbench "+f.RWBench)
+	}
+	if !f.Started.IsZero() {
+		parts = append(parts, "started "+f.Started.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	if !f.Started.IsZero() && f.Finished.After(f.Started) {
+		parts = append(parts, "took "+f.Finished.Sub(f.Started).Round(1e9).String())
+	}
+	if f.Partial {
+		parts = append(parts, "PARTIAL (interrupted)")
+	}
+	if f.Failed != "" {
+		parts = append(parts, "FAILED: "+f.Failed)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mainTable builds the table of cells and ops.
+func mainTable(files []*results.File, names []string, n *notes) *table {
+	t := &table{
+		header: []string{"config", "strategy", "params", "op", "runs", "ops/s", "MB/s", "p50", "p99", "p99.9", "stale", "foreign", "corrupt", "fsck"},
+		right:  []bool{false, false, false, false, true, true, true, true, true, true, true, true, true, false},
+	}
+	for fi, f := range files {
+		for ci := range f.Results {
+			c := &f.Results[ci]
+			for oi, op := range results.CellOps(c) {
+				s := summaryOf(c, op)
+				rate := FormatSI(s.OpsPerSec.Median) + " ± " + FormatCI(s.OpsPerSec)
+				if s.OpsPerSec.Unbounded {
+					for _, w := range s.OpsPerSec.Warnings {
+						rate += " " + n.mark(w)
+					}
+				}
+				p99 := "-"
+				if s.P99Ns.N > 0 {
+					p99 = FormatNs(s.P99Ns.Median)
+				}
+				p50, p999 := "-", "-"
+				if s.P99Ns.N > 0 {
+					p50 = FormatNs(medianOf(c, op, false, func(o results.OpStats) float64 { return o.LatencyNs.P50 }))
+					p999 = FormatNs(medianOf(c, op, false, func(o results.OpStats) float64 { return o.LatencyNs.P999 }))
+				}
+				mb := fmtMB(medianOf(c, op, true, func(o results.OpStats) float64 { return o.BytesPerSec }))
+				stale, foreign := findings(c, op, oi == 0, n)
+				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), op, strconv.Itoa(s.OpsPerSec.N),
+					rate, mb, p50, p99, p999, stale, foreign, corruptOf(c), fsckOf(c))
+			}
+		}
+	}
+	return t
+}
+
+// lockTable builds the lock table: per cell, the lock classes and sites its runs
+// recorded, most waited-on first. nil when no run recorded locks.
+func lockTable(files []*results.File, names []string) *table {
+	t := &table{
+		header: []string{"config", "strategy", "params", "lock", "site", "mode", "acq/op", "contended", "wait/run"},
+		right:  []bool{false, false, false, false, false, false, true, true, true},
+	}
+	type key struct{ lock, site, mode string }
+	type agg struct {
+		key
+		acq, cont, wait int64
+	}
+	for fi, f := range files {
+		for ci := range f.Results {
+			c := &f.Results[ci]
+			var ops int64
+			m := map[key]*agg{}
+			for i := range c.Runs {
+				r := &c.Runs[i]
+				for _, s := range r.Ops {
+					ops += s.Count
+				}
+				for _, l := range r.Locks {
+					k := key{l.Lock, l.Site, l.Mode}
+					a := m[k]
+					if a == nil {
+						a = &agg{key: k}
+						m[k] = a
+					}
+					a.acq += l.Acquisitions
+					a.cont += l.Contended
+					a.wait += l.WaitNs
+				}
+			}
+			list := make([]*agg, 0, len(m))
+			for _, a := range m {
+				list = append(list, a)
+			}
+			sort.Slice(list, func(i, j int) bool {
+				a, b := list[i], list[j]
+				if a.wait != b.wait {
+					return a.wait > b.wait
+				}
+				if a.lock != b.lock {
+					return a.lock < b.lock
+				}
+				if a.site != b.site {
+					return a.site < b.site
+				}
+				return a.mode < b.mode
+			})
+			for _, a := range list {
+				perOp := "-"
+				if ops > 0 {
+					perOp = fmtRatio(float64(a.acq) / float64(ops))
+				}
+				cont := "-"
+				if a.acq > 0 {
+					cont = strconv.FormatFloat(100*float64(a.cont)/float64(a.acq), 'f', 1, 64) + "%"
+				}
+				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), a.lock, a.site, a.mode, perOp, cont,
+					FormatNs(float64(a.wait)/float64(len(c.Runs))))
+			}
+		}
+	}
+	if len(t.rows) == 0 {
+		return nil
+	}
+	return t
+}
+
+// writeText writes the text or the Markdown report.
+func writeText(w io.Writer, files []*results.File, md bool) error {
+	var b strings.Builder
+	names := configNames(files)
+	var n notes
+	main := mainTable(files, names, &n)
+	locks := lockTable(files, names)
+
+	if md {
+		b.WriteString("### rwbench results\n\n")
+	}
+	for i, f := range files {
+		if md {
+			b.WriteString("- " + mdEscape(fileLine(f, names[i])) + "  \n  " + mdEscape(machine.Header(f.Machine)) + "\n")
+		} else {
+			b.WriteString(fileLine(f, names[i]) + "\n")
+			b.WriteString("machine " + machine.Header(f.Machine) + "\n")
+		}
+	}
+	b.WriteByte('\n')
+	if md {
+		main.markdown(&b)
+	} else {
+		main.text(&b)
+	}
+	if len(n.texts) > 0 {
+		b.WriteByte('\n')
+		for i, t := range n.texts {
+			line := superscript(i+1) + " " + t
+			if md {
+				line = mdEscape(line) + "  "
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	if locks != nil {
+		b.WriteByte('\n')
+		if md {
+			b.WriteString("#### Locks\n\nacq/op: acquisitions per op of the cell; wait/run: total wait of a run.\n\n")
+			locks.markdown(&b)
+		} else {
+			b.WriteString("locks (acq/op: acquisitions per op of the cell; wait/run: total wait of a run)\n")
+			locks.text(&b)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
