@@ -1,0 +1,120 @@
+package oracle
+
+import "fmt"
+
+// Level is how much of a page Check looks at.
+type Level uint8
+
+const (
+	// Off: Check returns OK without looking and counts nothing.
+	Off Level = iota
+	// Header checks the 32-byte header only (the benchmark default); an all-zero
+	// header counts as a zero page.
+	Header
+	// Full also regenerates the payload and compares it, and checks that a zero
+	// page is zero throughout.
+	Full
+)
+
+// ParseLevel parses "off", "header" or "full".
+func ParseLevel(s string) (Level, error) {
+	switch s {
+	case "off":
+		return Off, nil
+	case "header":
+		return Header, nil
+	case "full":
+		return Full, nil
+	}
+	return Off, fmt.Errorf("oracle: unknown level %q (want off, header or full)", s)
+}
+
+func (l Level) String() string {
+	switch l {
+	case Off:
+		return "off"
+	case Header:
+		return "header"
+	case Full:
+		return "full"
+	}
+	return fmt.Sprintf("Level(%d)", uint8(l))
+}
+
+// OpKind is the operation (path) that returned the data a Check looks at. The
+// names are the op names of the results file.
+type OpKind uint8
+
+const (
+	OpRead OpKind = iota
+	OpWrite
+	OpFault
+	OpMkwrite
+	OpPunch
+	OpTruncate
+	OpZero
+	OpAdvise
+	numOps
+)
+
+func (k OpKind) String() string {
+	switch k {
+	case OpRead:
+		return "read"
+	case OpWrite:
+		return "write"
+	case OpFault:
+		return "fault"
+	case OpMkwrite:
+		return "mkwrite"
+	case OpPunch:
+		return "punch"
+	case OpTruncate:
+		return "truncate"
+	case OpZero:
+		return "zero"
+	case OpAdvise:
+		return "advise"
+	}
+	return fmt.Sprintf("OpKind(%d)", uint8(k))
+}
+
+// ParseOpKind is the inverse of OpKind.String.
+func ParseOpKind(s string) (OpKind, bool) {
+	for k := OpKind(0); k < numOps; k++ {
+		if k.String() == s {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// Finding is the verdict of one Check.
+type Finding uint8
+
+const (
+	// OK: the value is one the page may hold (or the check was off or excused).
+	OK Finding = iota
+	// Stale: the value was overwritten by a mutation that completed before the
+	// read began.
+	Stale
+	// Foreign: the value never belonged to this page: another file's or page's
+	// stamp, a generation never written to this page, or garbage.
+	Foreign
+	// Corrupt: a valid header of this page over a payload that is not its own.
+	Corrupt
+)
+
+func (f Finding) String() string {
+	switch f {
+	case OK:
+		return "ok"
+	case Stale:
+		return "stale"
+	case Foreign:
+		return "foreign"
+	case Corrupt:
+		return "corrupt"
+	}
+	return fmt.Sprintf("Finding(%d)", uint8(f))
+}

@@ -1,0 +1,426 @@
+// Package oracle proves that a target returned stale or foreign data, from outside
+// the target (DESIGN.md section 5).
+//
+// # Stamps
+//
+// Every page a workload writes is made by Fill: a 32-byte self-checking header
+// (magic, ino = file index + 1, page index, generation, CRC-32C) and a payload
+// derived from the three, so any 4 KiB read checks itself. An all-zero page is a
+// hole or a zeroed range.
+//
+// # What the oracle knows
+//
+// The oracle sits in the runner's workers around each target operation, so it
+// never sees the instant an operation takes effect, only its interval: a tick
+// (monotonic ns since New, plus one) read before the call and one read after.
+// Each mutation of a page (a page written by write(2) or through a mapping, or a
+// range zeroed by punch, zero-range or truncate) gets a generation, unique per
+// file, and an entry {start, end, what} in a per-file table of chunked atomic
+// words: written once by Begin and End, read without locks; only growing the
+// table takes a mutex, once per 4096 mutations.
+//
+// Each page has two atomic words:
+//
+//	floor word: floor tick <<12 | taint | contended | in-flight count (10 bits)
+//	zero word:  latest end tick of a completed zeroing <<12 | zeroings in flight
+//
+// The floor is the largest start tick over the page's completed mutations.
+//
+// # The rule, and why it has no false positives
+//
+// The target serializes the mutations of a page (i_rwsem), so they take effect in
+// some order, each at an instant inside its interval. A read snapshots the floor
+// word (Snapshot) before calling the target and checks what it got after
+// (Check). Let m* be the completed mutation whose start is the snapshot's floor
+// F. A correct read returns the value of a mutation v that took effect no earlier
+// than m*; so v.end >= effect(v) >= effect(m*) >= m*.start = F. Hence:
+//
+//   - a stamp of this page whose mutation ended before F is stale: that value was
+//     overwritten by m*, which completed before the read began;
+//   - a stamp whose mutation is still in flight, or ended at or after F, is fine;
+//   - zeros are fine iff a zeroing of the page is in flight, or one ended at or
+//     after F, or F is 0 (nothing completed before the read: the page may still
+//     be the initial hole); the zero word answers both in one load;
+//   - a stamp of another file or page, or of a generation never written to this
+//     page, is foreign whatever the timing.
+//
+// Nothing here depends on how long an operation took: an operation that overlaps
+// a mutation is judged leniently (its value may come from either side), never
+// wrongly.
+//
+// # Torn pages
+//
+// read(2) copies out of a page without the page lock, so a read that overlaps a
+// write of the same page may see a mix of both values: a bad header checksum, a
+// payload that does not match its header, or half zeros. That is correct
+// concurrency, not a bug, so such an undecodable page is excused (counted as
+// torn, reported as OK) when a mutation of the page may have overlapped the read:
+// one was in flight at the snapshot or is at the check, or the floor word changed
+// in between (a mutation that began after the snapshot starts strictly after the
+// snapshot's floor, because Begin raises a start tick that would tie it). Two
+// mutations of one page that overlap each other (a store through a mapping racing
+// a write(2)) can leave a torn value behind; Begin marks such a busy period
+// contended, and the page stays tainted, with torn values excused, until a
+// mutation runs alone. An undecodable page with none of this is foreign.
+//
+// # Costs
+//
+// Check with Header: one CRC-32C of 24 bytes, one or two loads of the table, one
+// counter increment. Counters are per Checker (one per worker, merged by Verify),
+// or striped by page for Oracle.Check. Findings format a message only for the
+// first 20. A mutation costs one CAS per page at Begin and at End (two for a
+// zeroing) and 24 bytes of table.
+package oracle
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	cacheLine = 128 // two lines: adjacent-line prefetch makes 64 too few
+
+	// Floor word layout.
+	inflightMask = 1<<10 - 1
+	contendedBit = 1 << 10 // a mutation began while another was in flight
+	taintBit     = 1 << 11 // the last busy period was contended: the page may be torn
+	tickShift    = 12
+	lowMask      = 1<<tickShift - 1
+
+	// Zero word layout: tick<<tickShift | zeroings in flight (12 bits).
+	zeroInflightMask = 1<<tickShift - 1
+
+	maxTick  = 1<<(63-tickShift) - 1 // 2^51 ns: 26 days
+	inFlight = math.MaxInt64         // an entry's end while its mutation runs
+
+	// Gen table: gen g lives at index g-1 of a three-level radix table.
+	chunkBits = 12
+	chunkLen  = 1 << chunkBits
+	dirBits   = 12
+	dirLen    = 1 << dirBits
+	topLen    = 256 // 2^32 mutations per file
+
+	// Entry info: a write is idx+1; a zeroing is zeroKind | first<<31 | count.
+	zeroKind = 1 << 62
+	rangeMax = 1<<31 - 1
+
+	maxExamples = 20
+	maxNamed    = 100 // CheckFinal errors that scan the table to name the final gen
+)
+
+// Oracle is the model of every file's mutations. All methods are safe for
+// concurrent use.
+type Oracle struct {
+	base  time.Time
+	level Level
+	pages uint64
+	files []*fileState
+
+	shared [stripes]counters // counters of Oracle.Check
+
+	mu       sync.Mutex // guards checkers and examples
+	checkers []*Checker
+	examples []string
+	nexample atomic.Int32 // examples taken, so findings past maxExamples skip mu
+	nnamed   atomic.Int32 // CheckFinal errors that scanned the table
+}
+
+// fileState is one file's mutations.
+type fileState struct {
+	_   [cacheLine]byte
+	gen atomic.Uint64 // the last generation issued; gens start at 1
+	_   [cacheLine - 8]byte
+
+	floors []atomic.Int64 // floor word per page
+	zeros  []atomic.Int64 // zero word per page
+
+	mu  sync.Mutex // guards growth of top and of the dirs
+	top [topLen]atomic.Pointer[dir]
+}
+
+type dir [dirLen]atomic.Pointer[chunk]
+type chunk [chunkLen]entry
+
+// entry is one mutation. start and info are stored once by Begin before the
+// generation is handed out; end is inFlight until End.
+type entry struct {
+	start atomic.Int64
+	end   atomic.Int64
+	info  atomic.Int64
+}
+
+// New returns an oracle of files files of pagesPerFile pages each, all holes.
+// Pages written before the measurement (a prefill) must go through
+// BeginWrite/EndWrite like any write.
+func New(files int, pagesPerFile uint64, level Level) *Oracle {
+	if files < 0 || pagesPerFile > rangeMax {
+		panic(fmt.Sprintf("oracle: %d files of %d pages: at most 2^31-1 pages per file", files, pagesPerFile))
+	}
+	o := &Oracle{base: time.Now(), level: level, pages: pagesPerFile, files: make([]*fileState, files)}
+	for i := range o.files {
+		o.files[i] = &fileState{
+			floors: make([]atomic.Int64, pagesPerFile),
+			zeros:  make([]atomic.Int64, pagesPerFile),
+		}
+	}
+	return o
+}
+
+// Level returns the level the oracle was created with.
+func (o *Oracle) Level() Level { return o.level }
+
+// Files returns the number of files.
+func (o *Oracle) Files() int { return len(o.files) }
+
+// PagesPerFile returns the number of pages of each file.
+func (o *Oracle) PagesPerFile() uint64 { return o.pages }
+
+// now is the current tick: monotonic ns since New, plus one, so 0 means never.
+func (o *Oracle) now() int64 {
+	t := int64(time.Since(o.base)) + 1
+	if t > maxTick {
+		panic("oracle: ticks exhausted (the oracle lives at most 26 days)")
+	}
+	return t
+}
+
+// BeginWrite records the start of a write of page idx of file (by write(2),
+// through a mapping, or a prefill) and returns the generation to Fill the page
+// with. Call it before the target operation; call EndWrite (or AbortWrite) after.
+func (o *Oracle) BeginWrite(file int, idx uint64) (gen uint64) {
+	f := o.files[file]
+	floor := beginPage(&f.floors[idx])
+	start := max(o.now(), floor+1)
+	gen = f.gen.Add(1)
+	e := f.slot(gen)
+	e.start.Store(start)
+	e.end.Store(inFlight)
+	e.info.Store(int64(idx) + 1)
+	return gen
+}
+
+// EndWrite records that the write gen of page idx has completed: from now on a
+// read that begins must not see a value older than it.
+func (o *Oracle) EndWrite(file int, idx uint64, gen uint64) {
+	f := o.files[file]
+	e := f.writeEntry(idx, gen)
+	start := e.start.Load()
+	e.end.Store(max(o.now(), start))
+	endPage(&f.floors[idx], start, true, false)
+}
+
+// AbortWrite ends the write gen of page idx when the target operation failed
+// (an error, SIGBUS beyond EOF): its value may or may not have landed, so it does
+// not raise the page's floor, and the page counts as possibly torn.
+func (o *Oracle) AbortWrite(file int, idx uint64, gen uint64) {
+	f := o.files[file]
+	e := f.writeEntry(idx, gen)
+	start := e.start.Load()
+	e.end.Store(max(o.now(), start))
+	endPage(&f.floors[idx], start, false, true)
+}
+
+// ZeroToken is a zeroing in flight, from BeginZero to EndZero or AbortZero.
+type ZeroToken struct {
+	file         int
+	gen          uint64
+	first, count uint64
+	start        int64
+}
+
+// Gen returns the zeroing's generation.
+func (t ZeroToken) Gen() uint64 { return t.gen }
+
+// BeginZero records the start of a punch, zero-range or truncate making pages
+// [first, first+count) of file read as zeros. The range is clipped to the file's
+// pages: a truncate to n pages passes (n, math.MaxUint64) so that every page past
+// the new end of file reads as zeros when the file grows again.
+func (o *Oracle) BeginZero(file int, first, count uint64) ZeroToken {
+	f := o.files[file]
+	if first > o.pages {
+		first = o.pages
+	}
+	count = min(count, o.pages-first)
+	var floor int64
+	fl, zs := f.floors[first:first+count], f.zeros[first:first+count]
+	for i := range fl {
+		floor = max(floor, beginPage(&fl[i]))
+		if zs[i].Add(1)&zeroInflightMask == 0 {
+			panic("oracle: too many zeroings of one page in flight")
+		}
+	}
+	t := ZeroToken{file: file, first: first, count: count, start: max(o.now(), floor+1)}
+	t.gen = f.gen.Add(1)
+	e := f.slot(t.gen)
+	e.start.Store(t.start)
+	e.end.Store(inFlight)
+	e.info.Store(zeroKind | int64(first)<<31 | int64(count))
+	return t
+}
+
+// EndZero records that the zeroing has completed.
+func (o *Oracle) EndZero(t ZeroToken) { o.endZero(t, true) }
+
+// AbortZero ends a zeroing whose target operation failed: zeros are acceptable
+// from then on (it may have landed) but the floor is not raised (it may not).
+func (o *Oracle) AbortZero(t ZeroToken) { o.endZero(t, false) }
+
+func (o *Oracle) endZero(t ZeroToken, done bool) {
+	f := o.files[t.file]
+	end := max(o.now(), t.start)
+	f.slot(t.gen).end.Store(end)
+	fl, zs := f.floors[t.first:t.first+t.count], f.zeros[t.first:t.first+t.count]
+	for i := range fl {
+		for {
+			old := zs[i].Load()
+			n := old - 1
+			if old>>tickShift < end {
+				n = end<<tickShift | n&zeroInflightMask
+			}
+			if zs[i].CompareAndSwap(old, n) {
+				break
+			}
+		}
+		endPage(&fl[i], t.start, done, !done)
+	}
+}
+
+// Snapshot loads the floor words of pages [first, first+len(floors)) of file, one
+// atomic load each. Call it before the target operation and pass each word to
+// Check as is: it is opaque (a floor tick and in-flight state).
+func (o *Oracle) Snapshot(file int, first uint64, floors []int64) {
+	fl := o.files[file].floors[first : first+uint64(len(floors))]
+	for i := range floors {
+		floors[i] = fl[i].Load()
+	}
+}
+
+// beginPage counts a mutation in flight on a floor word and returns the floor
+// tick it saw. A mutation that begins while another is in flight marks the busy
+// period contended.
+func beginPage(w *atomic.Int64) int64 {
+	for {
+		old := w.Load()
+		if old&inflightMask == inflightMask {
+			panic("oracle: too many mutations of one page in flight")
+		}
+		n := old + 1
+		if old&inflightMask == 0 {
+			n &^= contendedBit
+		} else {
+			n |= contendedBit
+		}
+		if w.CompareAndSwap(old, n) {
+			return old >> tickShift
+		}
+	}
+}
+
+// endPage ends a mutation on a floor word: raise the floor to start if raise, mark
+// the busy period contended if taint, and when the page goes idle, taint it iff
+// the busy period was contended.
+func endPage(w *atomic.Int64, start int64, raise, taint bool) {
+	for {
+		old := w.Load()
+		if old&inflightMask == 0 {
+			panic("oracle: mutation ended twice or never began")
+		}
+		n := old - 1
+		if raise && start > old>>tickShift {
+			n = start<<tickShift | n&lowMask
+		}
+		if taint {
+			n |= contendedBit
+		}
+		if n&inflightMask == 0 {
+			if n&contendedBit != 0 {
+				n |= taintBit
+			} else {
+				n &^= taintBit
+			}
+		}
+		if w.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// lookup returns the entry of gen, or nil when gen was never issued or its chunk
+// does not exist yet. It takes no lock.
+func (f *fileState) lookup(gen uint64) *entry {
+	i := gen - 1
+	if gen == 0 || i>>(chunkBits+dirBits) >= topLen {
+		return nil
+	}
+	d := f.top[i>>(chunkBits+dirBits)].Load()
+	if d == nil {
+		return nil
+	}
+	c := d[i>>chunkBits&(dirLen-1)].Load()
+	if c == nil {
+		return nil
+	}
+	return &c[i&(chunkLen-1)]
+}
+
+// slot returns the entry of a gen being issued, growing the table if needed.
+func (f *fileState) slot(gen uint64) *entry {
+	if e := f.lookup(gen); e != nil {
+		return e
+	}
+	i := gen - 1
+	if i>>(chunkBits+dirBits) >= topLen {
+		panic("oracle: more than 2^32 mutations of one file")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d := f.top[i>>(chunkBits+dirBits)].Load()
+	if d == nil {
+		d = new(dir)
+		f.top[i>>(chunkBits+dirBits)].Store(d)
+	}
+	c := d[i>>chunkBits&(dirLen-1)].Load()
+	if c == nil {
+		c = new(chunk)
+		d[i>>chunkBits&(dirLen-1)].Store(c)
+	}
+	return &c[i&(chunkLen-1)]
+}
+
+// writeEntry returns the entry of write gen of page idx; a mismatch is a caller bug.
+func (f *fileState) writeEntry(idx, gen uint64) *entry {
+	e := f.lookup(gen)
+	if e == nil || e.info.Load() != int64(idx)+1 {
+		panic(fmt.Sprintf("oracle: gen %d is not a write of page %d", gen, idx))
+	}
+	return e
+}
+
+// covers reports whether the mutation described by info mutated page idx.
+func covers(info int64, idx uint64) bool {
+	if info&zeroKind != 0 {
+		first, count := uint64(info>>31&rangeMax), uint64(info&rangeMax)
+		return idx-first < count
+	}
+	return info == int64(idx)+1
+}
+
+// setter finds the completed mutation of page idx that started at tick: the one
+// that set the page's floor. It scans the table from the newest entry, so it is
+// only for messages.
+func (f *fileState) setter(idx uint64, tick int64) (gen uint64, zero, ok bool) {
+	for g := f.gen.Load(); g > 0; g-- {
+		e := f.lookup(g)
+		if e == nil {
+			continue
+		}
+		info := e.info.Load()
+		if info != 0 && covers(info, idx) && e.start.Load() == tick && e.end.Load() != inFlight {
+			return g, info&zeroKind != 0, true
+		}
+	}
+	return 0, false, false
+}
