@@ -145,12 +145,20 @@ func expand(c *config.Config) ([]*cell, error) {
 
 // runOnce runs one repetition of one cell on a fresh target.
 func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, o Options) (*results.Run, error) {
-	c := cl.cfg
-	tg, err := newTarget(c, cl.strategy, ws)
+	tg, err := newTarget(cl.cfg, cl.strategy, ws)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
 	defer tg.Close()
+	return runTarget(ctx, cl, rep, tg, o)
+}
+
+// runTarget runs one repetition of one cell on tg, which it does not close:
+// prefill, warm-up and measurement under the watchdog, then the checks. A run
+// interrupted before its measurement window opened measured nothing and is
+// returned as nil with the context's error.
+func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (*results.Run, error) {
+	c := cl.cfg
 	level, err := oracle.ParseLevel(c.Verify)
 	if err != nil {
 		return nil, err
@@ -164,6 +172,9 @@ func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, o Options) (
 	}
 	if err := tg.Quiesce(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // interrupted while setting up: nothing to measure
 	}
 
 	start := time.Now()
@@ -208,13 +219,17 @@ func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, o Options) (
 	}
 	run := &results.Run{Rep: rep, Started: measureStart.UTC(), DurationNs: int64(c.Duration.D())}
 	end := time.Now()
-	if end.Before(measureEnd) { // interrupted
+	interrupted := end.Before(measureEnd)
+	if interrupted {
 		run.DurationNs = int64(max(end.Sub(measureStart), time.Millisecond))
 	}
 	run.Locks = diffLocks(<-locks0, lockStats(tg))
 	var closeErr error
 	for _, w := range workers {
 		closeErr = errors.Join(closeErr, w.w.Close())
+	}
+	if interrupted && ctx.Err() != nil && !end.After(measureStart) {
+		return nil, ctx.Err() // interrupted in the warm-up: nothing was measured
 	}
 	if err := collect(run, workers, c); err != nil {
 		return nil, err
@@ -359,13 +374,17 @@ func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
 	errs := make([]error, c.Files.Count)
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var workerErr error // NewWorker's, from any goroutine
 	for range min(c.Files.Count, runtime.GOMAXPROCS(0)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w, err := tg.NewWorker()
 			if err != nil {
-				errs[0] = err
+				mu.Lock()
+				workerErr = errors.Join(workerErr, err)
+				mu.Unlock()
 				return
 			}
 			defer w.Close()
@@ -396,7 +415,7 @@ func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(workerErr, errors.Join(errs...))
 }
 
 // fsck checks the target after the run: its own structural check, then every

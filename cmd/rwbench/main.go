@@ -5,10 +5,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+
+	"github.com/rwbench/rwbench/runner"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -77,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, topUsage)
 	default:
-		fmt.Fprintf(stderr, "rwbench: unknown command %q\n\n%s", args[0], topUsage)
+		fmt.Fprintf(stderr, "rwbench: unknown command %q: want run, list, report, plot, compare or version (see rwbench -h)\n", args[0])
 		return exitUsage
 	}
 	return exitCode(err, stderr)
@@ -96,15 +100,26 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitUsage // the flag package printed it
 	case errors.As(err, &ee):
 		if ee.err != nil && !errors.Is(ee.err, errQuiet) {
-			fmt.Fprintf(stderr, "rwbench: %v\n", ee.err)
+			fmt.Fprintf(stderr, "rwbench: %v\n", oneLine(ee.err))
 		}
 		return ee.code
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "rwbench: %v\n", ue)
+		fmt.Fprintf(stderr, "rwbench: %v\n", oneLine(ue))
 		return exitUsage
+	case errors.Is(err, runner.ErrStalled):
+		fmt.Fprintf(stderr, "rwbench: %v\n", oneLine(err))
+		return exitStalled
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "rwbench: %v\n", oneLine(err))
+		return exitInterrupt
 	}
-	fmt.Fprintf(stderr, "rwbench: %v\n", err)
+	fmt.Fprintf(stderr, "rwbench: %v\n", oneLine(err))
 	return exitFail
+}
+
+// oneLine joins the lines of err's message (errors.Join makes several) with "; ".
+func oneLine(err error) string {
+	return strings.Join(strings.FieldsFunc(err.Error(), func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
 }
 
 var (

@@ -113,36 +113,24 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdCompare(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("compare", "rwbench compare [-alpha 0.05] [-threshold 5%] [-metric ops_per_sec,p99] [-format text|markdown|json] OLD.json NEW.json",
-		"  rwbench compare base.json head.json || echo regression\n  rwbench compare -threshold 10% -metric p99 -format markdown base.json head.json\n", stderr)
-	alpha := fs.Float64("alpha", 0.05, "significance level of the Mann-Whitney U test")
-	threshold := fs.String("threshold", "5%", "smallest worsening that counts as a regression")
-	metric := fs.String("metric", "ops_per_sec,p99", "metrics to compare: ops_per_sec, p99")
-	format := fs.String("format", "text", "text, markdown or json")
-	if err := parse(fs, args); err != nil {
-		return err
+	// compare.Main owns the flags (which may also follow the files), the
+	// comma-separated lists of results files per side, and the exit codes.
+	code := compare.Main(args, stdout, stderr)
+	if code == compare.ExitUsage && helpAsked(args) {
+		return errHelp // -h printed the usage: success, as for the other commands
 	}
-	if fs.NArg() != 2 {
-		return usagef("compare takes OLD.json NEW.json, got %d arguments", fs.NArg())
+	return exitError{code, errQuiet}
+}
+
+// helpAsked reports whether args ask for help (-h, -help, --help) before any "--".
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
 	}
-	th, err := compare.ParseThreshold(*threshold)
-	if err != nil {
-		return usagef("-threshold: %v", err)
-	}
-	files, err := readResults(fs.Args())
-	if err != nil {
-		return err
-	}
-	rep, err := compare.Compare(files[0], files[1], compare.Options{Alpha: *alpha, Threshold: th,
-		Metrics: strings.Split(*metric, ","), Format: *format})
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	if err := rep.Write(stdout, *format); err != nil {
-		return usageError{err.Error()}
-	}
-	if rep.Regressed() {
-		return exitError{exitFail, errQuiet}
-	}
-	return nil
+	return false
 }
