@@ -31,6 +31,12 @@ Metrics: %s.
 Flags:
 `
 
+const examples = `
+Examples:
+  rwbench compare base.json head.json || echo regression
+  rwbench compare -threshold 10% -metric p99 -format markdown base-1.json,base-2.json head-1.json,head-2.json
+`
+
 // Main runs `rwbench compare` with args (those after "compare"), writing the report
 // to stdout and errors to stderr, and returns the exit code: ExitOK, ExitRegression
 // or ExitUsage.
@@ -41,6 +47,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, usage, strings.Join(Metrics(), ", "))
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, examples)
 	}
 	alpha := fs.Float64("alpha", def.Alpha, "significance `level` of the U test")
 	threshold := fs.String("threshold", "5%", "how much worse a significant change must be to be a regression (`percent`, or a fraction)")
@@ -62,15 +69,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		rest = rest[1:]
 	}
 	if len(files) != 2 {
-		fmt.Fprintf(stderr, "rwbench compare: want OLD and NEW results files, got %d arguments\n", len(files))
-		fs.Usage()
+		fmt.Fprintf(stderr, "rwbench: compare: want OLD and NEW results files, got %d arguments (see rwbench compare -h)\n", len(files))
 		return ExitUsage
 	}
 
 	o := Options{Alpha: *alpha, Format: *format}
 	th, err := ParseThreshold(*threshold)
 	if err != nil {
-		fmt.Fprintf(stderr, "rwbench compare: %v\n", err)
+		fmt.Fprintf(stderr, "rwbench: compare: %v\n", err)
 		return ExitUsage
 	}
 	o.Threshold = th
@@ -80,7 +86,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !(o.Alpha > 0 && o.Alpha < 1) {
-		fmt.Fprintf(stderr, "rwbench compare: -alpha %v is not between 0 and 1\n", o.Alpha)
+		fmt.Fprintf(stderr, "rwbench: compare: -alpha %v is not between 0 and 1\n", o.Alpha)
 		return ExitUsage
 	}
 	known := false
@@ -88,28 +94,28 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		known = known || f == o.Format
 	}
 	if !known {
-		fmt.Fprintf(stderr, "rwbench compare: unknown -format %q (want one of %s)\n", o.Format, strings.Join(Formats(), ", "))
+		fmt.Fprintf(stderr, "rwbench: compare: unknown -format %q (want one of %s)\n", o.Format, strings.Join(Formats(), ", "))
 		return ExitUsage
 	}
 
 	old, err := load(files[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "rwbench compare: %v\n", err)
+		fmt.Fprintf(stderr, "rwbench: compare: %v\n", err)
 		return ExitUsage
 	}
 	new, err := load(files[1])
 	if err != nil {
-		fmt.Fprintf(stderr, "rwbench compare: %v\n", err)
+		fmt.Fprintf(stderr, "rwbench: compare: %v\n", err)
 		return ExitUsage
 	}
 	r, err := Compare(old, new, o)
 	if err != nil {
-		fmt.Fprintf(stderr, "rwbench compare: %s vs %s: %v\n", files[0], files[1], err)
+		fmt.Fprintf(stderr, "rwbench: compare: %s vs %s: %v\n", files[0], files[1], err)
 		return ExitUsage
 	}
 	r.Old.Label, r.New.Label = files[0], files[1]
 	if err := r.Write(stdout, o.Format); err != nil {
-		fmt.Fprintf(stderr, "rwbench compare: %v\n", err)
+		fmt.Fprintf(stderr, "rwbench: compare: %v\n", err)
 		return ExitUsage
 	}
 	if r.Regressed() {
