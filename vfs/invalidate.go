@@ -33,8 +33,10 @@ func (t *Task) Truncate(file int, size int64) error {
 	ino.rwsem.lock(t, SiteTruncate, Exclusive)
 	defer ino.rwsem.unlock(t, SiteTruncate, Exclusive)
 	m, s := &ino.Mapping, t.fs.strategy
-	s.Enter(t, m, SiteTruncate, first, ino.maxPages)
-	defer s.Exit(t, m, SiteTruncate, first, ino.maxPages)
+	// Pages first..maxPages-1, inclusive like every site's range (empty when
+	// the new size is the maximum).
+	s.Enter(t, m, SiteTruncate, first, ino.maxPages-1)
+	defer s.Exit(t, m, SiteTruncate, first, ino.maxPages-1)
 	old := ino.size.Swap(size) // truncate_setsize: i_size first, so faults see it
 	if size >= old {
 		return nil

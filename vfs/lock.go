@@ -157,7 +157,7 @@ type held struct {
 	site  Site
 	mode  Mode
 	since time.Time
-	stack string
+	stack []uintptr // where it was taken; formatted only for a report
 }
 
 // contend waits for a lock that was not free and accounts for the wait.
@@ -205,7 +205,7 @@ func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration,
 				what = "recursive acquisition"
 			}
 			t.fs.reportViolation(fmt.Sprintf("%s: %s (%s) taken at %s while holding %s (%s) taken at %s\nacquired here:%s\nheld since:%s",
-				what, t.fs.className(c), m, site, t.fs.className(o.class), o.mode, o.site, h.stack, o.stack))
+				what, t.fs.className(c), m, site, t.fs.className(o.class), o.mode, o.site, formatStack(h.stack), formatStack(o.stack)))
 		}
 	}
 	t.held = append(t.held, h)
@@ -289,11 +289,15 @@ func (l *rankedMutex) unlock(t *Task, site Site, m Mode) {
 	}
 }
 
-// callers is a short stack for violation reports.
-func callers() string {
+// callers records the caller's stack cheaply: program counters only, since
+// validation runs on every acquisition and formatting is needed only on a report.
+func callers() []uintptr {
 	pc := make([]uintptr, 16)
-	n := runtime.Callers(3, pc)
-	frames := runtime.CallersFrames(pc[:n])
+	return pc[:runtime.Callers(4, pc)]
+}
+
+func formatStack(pc []uintptr) string {
+	frames := runtime.CallersFrames(pc)
 	var b strings.Builder
 	for {
 		f, more := frames.Next()

@@ -1,6 +1,9 @@
 package vfs
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // maxBatch is the most pages one filemap_get_pages call returns.
 const maxBatch = 512
@@ -19,7 +22,11 @@ func (t *Task) Read(file int, off int64, buf []byte) (int, error) {
 		return 0, nil
 	}
 	m, s := &ino.Mapping, t.fs.strategy
-	first, last := uint64(off/PageSize), uint64((off+int64(len(buf))-1)/PageSize)
+	// The strategy gets pages of the mapping: a read reaching past the file's
+	// maximum size is clipped (to an empty range maxPages..maxPages-1 if it
+	// starts past it).
+	first := min(uint64(off/PageSize), ino.maxPages)
+	last := min(uint64((off+int64(len(buf))-1)/PageSize), ino.maxPages-1)
 	s.Enter(t, m, SiteReadEntry, first, last)
 	n, err := t.read(ino, off, buf)
 	s.Exit(t, m, SiteReadEntry, first, last)
@@ -37,6 +44,9 @@ func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
 		}
 		end := min(off+int64(len(buf)), size)
 		batch, err := t.getPages(ino, uint64(pos/PageSize), uint64((end-1)/PageSize))
+		if errors.Is(err, ErrBeyondEOF) {
+			break // truncated under us: a short read, as at end of file (not SIGBUS)
+		}
 		if err != nil {
 			return done, err
 		}

@@ -17,6 +17,9 @@ func (t *Task) Write(file int, off int64, data []byte) (int, error) {
 	if int64(end-first)*PageSize != int64(len(data)) {
 		return 0, fmt.Errorf("file %d offset %d length %d: %w", file, off, len(data), ErrTooLarge)
 	}
+	if len(data) == 0 {
+		return 0, nil // write(2) of nothing has no effect, on i_size neither
+	}
 	ino.rwsem.lock(t, SiteWrite, Exclusive)
 	defer ino.rwsem.unlock(t, SiteWrite, Exclusive)
 	done := 0
