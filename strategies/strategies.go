@@ -15,7 +15,9 @@ import (
 func Names() []string { return append([]string{"none"}, SafeNames()...) }
 
 // SafeNames lists the strategies that must never expose stale or foreign data.
-func SafeNames() []string { return []string{"irwsem", "perpage", "perbatch", "invalidate"} }
+func SafeNames() []string {
+	return []string{"irwsem", "perpage", "perbatch", "invalidate", "rangelock", "lockentries"}
+}
 
 // New returns the strategy called name.
 func New(name string) (vfs.Strategy, error) {
@@ -30,6 +32,10 @@ func New(name string) (vfs.Strategy, error) {
 		return PerBatch(), nil
 	case "invalidate":
 		return Invalidate(), nil
+	case "rangelock":
+		return RangeLock(), nil
+	case "lockentries":
+		return LockEntries(), nil
 	}
 	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Names(), ", "))
 }
@@ -37,10 +43,12 @@ func New(name string) (vfs.Strategy, error) {
 // Describe is a one-line description of each strategy, for `rwbench list`.
 func Describe(name string) string {
 	return map[string]string{
-		"none":       "ext4 before 5.15: i_mmap_sem in faults only; read, readahead and advise race with punch",
-		"irwsem":     "XFS before 5.15: i_rwsem shared around every read and advise, MMAPLOCK in faults",
-		"perpage":    "lock shared around each page insertion (add_to_page_cache hook)",
-		"perbatch":   "lock shared around each read batch, hits included (Jan Kara's v1 RFC, 2021)",
-		"invalidate": "mapping->invalidate_lock (Linux 5.15+): shared where pages are created, once per readahead window",
+		"none":        "ext4 before 5.15: i_mmap_sem in faults only; read, readahead and advise race with punch",
+		"irwsem":      "XFS before 5.15: i_rwsem shared around every read and advise, MMAPLOCK in faults",
+		"perpage":     "lock shared around each page insertion (add_to_page_cache hook)",
+		"perbatch":    "lock shared around each read batch, hits included (Jan Kara's v1 RFC, 2021)",
+		"invalidate":  "mapping->invalidate_lock (Linux 5.15+): shared where pages are created, once per readahead window",
+		"rangelock":   "the invalidation lock over page ranges (Jan Kara's 2013 range lock): creation waits only inside a punched range",
+		"lockentries": "lock entries in the page index over the punched range (Matthew Wilcox's idea); creation that meets one waits",
 	}[name]
 }

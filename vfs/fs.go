@@ -87,6 +87,8 @@ type Mapping struct {
 	immap   rankedMutex // i_mmap_rwsem: guards vmas
 	vmas    []*vma
 	nrDirty atomic.Int64
+
+	entries lockEntries
 }
 
 // New makes a filesystem with files of size bytes each on store, formatted fresh.

@@ -112,7 +112,7 @@ func (c *pageCache) insert(m *Mapping, p *Page) bool {
 // remove deletes a locked page from its mapping and the LRU.
 func (c *pageCache) remove(p *Page) {
 	m := p.mapping
-	m.slots[p.index].CompareAndSwap(p, nil)
+	m.slots[p.index].CompareAndSwap(p, m.entries.vacant(p.index))
 	p.mapping = nil
 	if p.flags.Load()&pgDirty != 0 {
 		p.clear(pgDirty)

@@ -13,6 +13,8 @@ type Task struct {
 	mm       *MM
 	ra       []raState
 
+	strategyState []any // see PushStrategyState
+
 	// scratch, reused to avoid allocation per operation
 	batch []*Page
 	iov   [][]byte
