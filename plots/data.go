@@ -745,29 +745,6 @@ func cellLabel(c results.Cell) string {
 	return "?"
 }
 
-// opRank orders the ops as the results schema lists them; -1 for others.
-func opRank(op string) int {
-	switch op {
-	case "read":
-		return 0
-	case "write":
-		return 1
-	case "fault":
-		return 2
-	case "mkwrite":
-		return 3
-	case "punch":
-		return 4
-	case "truncate":
-		return 5
-	case "zero":
-		return 6
-	case "advise":
-		return 7
-	}
-	return -1
-}
-
 // returnsData reports whether op hands page contents back (the paths through which
 // stale data can be seen); ops not in the schema are assumed to.
 func returnsData(op string) bool {
@@ -779,13 +756,7 @@ func returnsData(op string) bool {
 }
 
 func sortOps(ops []string) []string {
-	rank := func(op string) int {
-		if r := opRank(op); r >= 0 {
-			return r
-		}
-		return 100
-	}
-	slices.SortFunc(ops, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b)) })
+	results.SortOps(ops)
 	return ops
 }
 
