@@ -39,9 +39,22 @@ type Config struct {
 	// Interval is the step of the throughput series, default 1s.
 	Interval Duration `yaml:"interval" json:"interval"`
 	// LockStats times lock waits and holds (counts are always kept), default true.
-	LockStats bool   `yaml:"lock_stats" json:"lock_stats"`
-	Jobs      []Job  `yaml:"jobs" json:"jobs"`
-	Sweep     *Sweep `yaml:"sweep" json:"sweep,omitempty"`
+	LockStats bool `yaml:"lock_stats" json:"lock_stats"`
+	// ValidateLocks (key validate) runs the model's lock validator on every
+	// lock acquisition (lock order, recursion, cycles in the lock-class
+	// graph), default false; its findings go into the results. It slows the
+	// locking paths; off, it costs nothing.
+	ValidateLocks bool `yaml:"validate" json:"validate,omitempty"`
+	// Record times every op into the latency histograms and the throughput series,
+	// default true. With false the workers only count their ops (ops/s is still
+	// measured over the window, the series is sampled per interval): the run then
+	// shows what the measurement itself costs. Latencies are not reported.
+	Record *bool  `yaml:"record" json:"record,omitempty"`
+	Jobs   []Job  `yaml:"jobs" json:"jobs"`
+	Sweep  *Sweep `yaml:"sweep" json:"sweep,omitempty"`
+	// Goals are calibration targets that `rwbench report` checks: ratios of the
+	// model's ops/s to a reference cell's. None by default.
+	Goals []Goal `yaml:"goals" json:"goals,omitempty"`
 
 	// file is the name the config was parsed under, for error messages.
 	file string
@@ -92,6 +105,10 @@ type Files struct {
 	Size  Size `yaml:"size" json:"size"`   // each; default 64MiB
 	// Prefill writes every file in full before the first run, default true.
 	Prefill *bool `yaml:"prefill" json:"prefill"`
+	// Warm reads every file in full after the prefill (and after the target has
+	// dropped its cache), so that a run starts with the files cached as far as the
+	// cache holds them; default false (a cold cache).
+	Warm bool `yaml:"warm" json:"warm,omitempty"`
 }
 
 // Job is a group of identical worker threads.
@@ -121,6 +138,15 @@ type Job struct {
 	Region *Region `yaml:"region" json:"region,omitempty"`
 	// Refault drops the mapping before each access (fault and mkwrite), default true.
 	Refault *bool `yaml:"refault" json:"refault,omitempty"`
+	// UserBuffer is where a read copies to: heap (an ordinary buffer, the
+	// default) or mmap, a shared mapping of file UserFile, so that the copy to
+	// the user buffer faults (the model only; read only).
+	UserBuffer string `yaml:"user_buffer" json:"user_buffer,omitempty"`
+	// UserFile is the file whose mapping is the buffer with user_buffer: mmap
+	// (required then). Each worker has its own bs-sized slot of it, the jobs'
+	// slots one after the other. The reads overwrite it, so with verify on no
+	// job may work on it, and its content is not checked after the run.
+	UserFile int `yaml:"user_file" json:"user_file,omitempty"`
 }
 
 // Region is a byte range of a file.
@@ -129,13 +155,52 @@ type Region struct {
 	Size   Size `yaml:"size" json:"size"`
 }
 
-// Sweep runs the strategy matrix once per value of one parameter.
+// Sweep runs the strategy matrix once per point: per value of one parameter
+// (Param and Values), or per named set of keys (Sets), the phases of one
+// experiment. A sweep has either Param and Values or Sets.
 type Sweep struct {
 	// Param is a path as -set takes it, like jobs[1].threads or cache.size.
-	Param string `yaml:"param" json:"param"`
+	Param string `yaml:"param" json:"param,omitempty"`
 	// Values are set with Set(Param, value), one cell each.
-	Values []string `yaml:"values" json:"values"`
+	Values []string `yaml:"values" json:"values,omitempty"`
+	// Sets are the phases, in order: each sets several keys at once. A phase's
+	// cells have the params {"phase": Name}.
+	Sets []SweepSet `yaml:"sets" json:"sets,omitempty"`
 }
+
+// SweepSet is one phase of a sweep: a name and the keys it sets.
+type SweepSet struct {
+	// Name labels the phase in results ([a-z0-9._-]+, unique).
+	Name string `yaml:"name" json:"name"`
+	// Set are "key=value" assignments, applied in order as -set applies them
+	// (strategies=invalidate,kernel limits the phase to those strategies).
+	Set []string `yaml:"set" json:"set"`
+}
+
+// Goal is a calibration target: in Phase, each model strategy's median ops/s of
+// Op divided by that of the reference cell, strategy or target Vs in phase
+// VsPhase (default Phase), must be at least Min. Min 0 shows the ratio without a
+// target. When Vs is a model strategy, only the same strategy is compared (the
+// measurement overhead: a phase against a copy of itself with record: false).
+type Goal struct {
+	// Phase is the sweep set the model cells are in; empty for a config without
+	// sets.
+	Phase string `yaml:"phase" json:"phase,omitempty"`
+	// Op is the op compared, like read or fault.
+	Op string `yaml:"op" json:"op"`
+	// Vs is the reference: kernel, raw or a strategy.
+	Vs string `yaml:"vs" json:"vs"`
+	// VsPhase is the reference's phase, default Phase.
+	VsPhase string `yaml:"vs_phase" json:"vs_phase,omitempty"`
+	// Min is the least ratio that passes; 0 for none.
+	Min float64 `yaml:"min" json:"min"`
+}
+
+// PhaseParam is the params key of a cell of a sweep by sets.
+const PhaseParam = "phase"
+
+// Recording reports whether the run times its ops (Record, default true).
+func (c *Config) Recording() bool { return c.Record == nil || *c.Record }
 
 // Load reads and parses a config file (see Parse). A missing file is reported as
 // "config FILE: no such file".
@@ -152,7 +217,9 @@ func (c *Config) Clone() *Config {
 	n := *c
 	n.Backend.Direct = clonePtr(c.Backend.Direct)
 	n.Files.Prefill = clonePtr(c.Files.Prefill)
+	n.Record = clonePtr(c.Record)
 	n.Strategies = cloneSlice(c.Strategies)
+	n.Goals = cloneSlice(c.Goals)
 	if c.Jobs != nil {
 		n.Jobs = make([]Job, len(c.Jobs))
 		for i, j := range c.Jobs {
@@ -163,6 +230,12 @@ func (c *Config) Clone() *Config {
 	}
 	if c.Sweep != nil {
 		n.Sweep = &Sweep{Param: c.Sweep.Param, Values: cloneSlice(c.Sweep.Values)}
+		if c.Sweep.Sets != nil {
+			n.Sweep.Sets = make([]SweepSet, len(c.Sweep.Sets))
+			for i, ss := range c.Sweep.Sets {
+				n.Sweep.Sets[i] = SweepSet{Name: ss.Name, Set: cloneSlice(ss.Set)}
+			}
+		}
 	}
 	n.given = cloneMap(c.given)
 	n.filled = cloneMap(c.filled)
@@ -262,8 +335,17 @@ func parseIndex(s string) (int, error) {
 // JSON returns the config as indented JSON, for the results file; call it after
 // Defaults so that it is the resolved config. Keys are the YAML keys; sizes are byte
 // counts and durations Go strings.
+//
+// Keys added after the first results files were written (record, files.warm,
+// sweep.sets) are left out while they hold their default, so that the results of
+// a config that does not use them stay comparable with older files.
 func (c *Config) JSON() []byte {
-	b, err := json.MarshalIndent(c, "", "  ")
+	out := c
+	if c.Record != nil && *c.Record {
+		out = c.Clone()
+		out.Record = nil
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		// Only a NaN or infinite rate or zipf gets here, and Validate rejects those.
 		b, _ = json.Marshal(map[string]string{"name": c.Name, "error": err.Error()})

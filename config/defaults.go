@@ -75,6 +75,7 @@ func (c *Config) Defaults() {
 	setDefault(d, &c.Verify, "verify", DefaultVerify)
 	setDefault(d, &c.Interval, "interval", DefaultInterval)
 	setDefault(d, &c.LockStats, "lock_stats", true)
+	setDefaultPtr(d, &c.Record, "record", true)
 
 	// Job names: a given name is kept (Validate rejects duplicates); a missing one is
 	// the op, or "<op>-<index>" when that is taken.

@@ -48,6 +48,29 @@
 // such path and a list of values; Cell builds the config of one value, and Validate
 // builds and validates every cell.
 //
+// A sweep may instead list sets: named phases, each a list of "key=value" entries
+// applied in order with Set, so that one config runs several workloads (the hit,
+// cold and fault phases of configs/calibrate.yaml). Phase builds the config of one
+// set, and the cells of a phase carry the params {"phase": name}. A phase that sets
+// strategies runs only those, which is how a target that does not apply to a phase
+// (raw on a cached workload) is left out. An error a phase causes is pinned to the
+// entry that set the offending key, or else to the phase:
+//
+//	calibrate.yaml:63: sweep.sets[3].set[2]: phase cold: files.size: 4 files of 512MiB need backend.size >= 2070MiB ...
+//
+// Points returns the points of any sweep (values or sets) in order, with their
+// params; the runner expands the matrix from it.
+//
+// # Goals
+//
+// Goals are calibration targets for `rwbench report`: in a phase, the model's
+// median ops/s of an op over that of a reference (kernel, raw, or a strategy in
+// another phase, for the measurement overhead) must reach a minimum ratio. The
+// config checks that the phases, ops and names exist; the report computes and
+// judges the ratios from the results file, whose resolved config carries them.
+// The sweep and the goals belong to the whole matrix: the config of a point has
+// neither.
+//
 // # Names from elsewhere
 //
 // Strategy, op and backend names belong to the model, which this package does not

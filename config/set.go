@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -223,19 +224,134 @@ func assign(target reflect.Value, path, value string) (map[string]int, *Error) {
 }
 
 // Cell returns the config of one sweep cell: a copy of c with the sweep's parameter
-// set to value (see Set) and no sweep. Call it on a config after Defaults, so that
+// set to value (see Set) and no sweep (nor goals). Call it on a config after Defaults, so that
 // the cell's derived defaults are recomputed.
 func (c *Config) Cell(value string) (*Config, error) {
 	if c.Sweep == nil {
 		return nil, &Error{File: c.file, Key: "sweep", Msg: "config has no sweep"}
 	}
+	if c.Sweep.Param == "" {
+		return nil, &Error{File: c.file, Key: "sweep.param", Msg: "config sweeps by sets, not by a parameter: use Phase"}
+	}
 	n := c.Clone()
 	if err := n.Set(c.Sweep.Param, value); err != nil {
 		return nil, err
 	}
-	n.Sweep = nil
-	forget(n.given, "sweep")
+	n.dropMatrix()
 	return n, nil
+}
+
+// Phase returns the config of the sweep set (phase) called name: a copy of c
+// with the set's keys set in order (see Set) and no sweep (nor goals). Call it on a config
+// after Defaults, as Cell. An error names the set entry and its line.
+func (c *Config) Phase(name string) (*Config, error) {
+	if c.Sweep == nil {
+		return nil, &Error{File: c.file, Key: "sweep", Msg: "config has no sweep"}
+	}
+	i := slices.IndexFunc(c.Sweep.Sets, func(s SweepSet) bool { return s.Name == name })
+	if i < 0 {
+		return nil, &Error{File: c.file, Key: "sweep.sets", Msg: fmt.Sprintf("no phase %q", name)}
+	}
+	n := c.Clone()
+	for j, entry := range c.Sweep.Sets[i].Set {
+		p := index(index("sweep.sets", i)+".set", j)
+		key, value, err := splitAssignment(entry)
+		if err == nil {
+			err = n.Set(key, value)
+		}
+		if err != nil {
+			msg := err.Error()
+			if e, ok := err.(*Error); ok {
+				msg = e.Msg
+				if e.Key != "" {
+					msg = e.Key + ": " + msg
+				}
+			}
+			return nil, c.errAt(p, "phase %s: %s", name, msg)
+		}
+	}
+	n.dropMatrix()
+	return n, nil
+}
+
+// dropMatrix removes the sweep and the goals, which belong to the whole matrix,
+// from the config of one of its points.
+func (c *Config) dropMatrix() {
+	c.Sweep, c.Goals = nil, nil
+	forget(c.given, "sweep")
+	forget(c.given, "goals")
+}
+
+// splitAssignment splits a set entry "key=value" and checks the key's path.
+func splitAssignment(entry string) (key, value string, err error) {
+	key, value, ok := strings.Cut(entry, "=")
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		return "", "", fmt.Errorf("want key=value like cache.size=64MiB, got %q", entry)
+	}
+	if _, err := parsePath(key); err != nil {
+		return "", "", err
+	}
+	if under(key, "sweep") {
+		return "", "", fmt.Errorf("a phase cannot set the sweep")
+	}
+	if under(key, "goals") {
+		return "", "", fmt.Errorf("a phase cannot set the goals")
+	}
+	return key, value, nil
+}
+
+// Point is one point of a config's sweep: the params of its cells and its config.
+type Point struct {
+	// Params maps the swept key (or "phase") to the point's value (or name);
+	// empty for a config without a sweep.
+	Params map[string]string
+	Config *Config
+}
+
+// Points returns the points of c's sweep in order, one per value or set; for a
+// config without a sweep, c itself with no params. Call it after Defaults.
+func (c *Config) Points() ([]Point, error) {
+	if c.Sweep == nil {
+		return []Point{{Params: map[string]string{}, Config: c}}, nil
+	}
+	var out []Point
+	if len(c.Sweep.Sets) > 0 {
+		for _, s := range c.Sweep.Sets {
+			n, err := c.Phase(s.Name)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Point{Params: map[string]string{PhaseParam: s.Name}, Config: n})
+		}
+		return out, nil
+	}
+	for _, v := range c.Sweep.Values {
+		n, err := c.Cell(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Point{Params: map[string]string{c.Sweep.Param: v}, Config: n})
+	}
+	return out, nil
+}
+
+// touches reports whether the sweep changes a key at or under path.
+func (s *Sweep) touches(path string) bool {
+	if s == nil {
+		return false
+	}
+	if s.Param != "" && under(s.Param, path) {
+		return true
+	}
+	for _, set := range s.Sets {
+		for _, entry := range set.Set {
+			if key, _, err := splitAssignment(entry); err == nil && under(key, path) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // keyLine is the line of the key at path in the file, 0 if it is not there.

@@ -155,7 +155,61 @@ func (c *Config) validate(known Known, top bool) *Error {
 		return e
 	}
 	if top && c.Sweep != nil {
-		return c.validateSweep(known)
+		if e := c.validateSweep(known); e != nil {
+			return e
+		}
+	}
+	if top {
+		return c.validateGoals(known)
+	}
+	return nil
+}
+
+// validateGoals checks the calibration goals against the config's phases.
+func (c *Config) validateGoals(known Known) *Error {
+	var phases []string
+	if c.Sweep != nil {
+		for _, s := range c.Sweep.Sets {
+			phases = append(phases, s.Name)
+		}
+	}
+	checkPhase := func(path, name string, required bool) *Error {
+		switch {
+		case len(phases) == 0 && name != "":
+			return c.errAt(path, "the config has no sweep sets: leave it out")
+		case len(phases) > 0 && name == "" && required:
+			return c.errAt(path, "required: one of the sweep sets %s", strings.Join(phases, ", "))
+		case len(phases) > 0 && name != "" && !slices.Contains(phases, name):
+			return c.errAt(path, "unknown phase %q: want one of the sweep sets %s", name, strings.Join(phases, ", "))
+		}
+		return nil
+	}
+	for i, g := range c.Goals {
+		p := index("goals", i)
+		if e := checkPhase(c.pick(p+".phase", p), g.Phase, true); e != nil {
+			return e
+		}
+		if g.Op == "" {
+			return c.errAt(c.pick(p+".op", p), "required: the op compared, like read")
+		}
+		if e := c.checkName(p+".op", "op", g.Op, known.Ops); e != nil {
+			return e
+		}
+		if g.Vs == "" {
+			return c.errAt(c.pick(p+".vs", p), "required: the reference, like kernel or raw")
+		}
+		if e := c.checkName(p+".vs", "strategy", g.Vs, known.Strategies); e != nil {
+			return e
+		}
+		if e := checkPhase(p+".vs_phase", g.VsPhase, false); e != nil {
+			return e
+		}
+		if !(g.Min >= 0) || math.IsInf(g.Min, 0) {
+			return c.errAt(p+".min", "must be >= 0 (0: no target), got %v", g.Min)
+		}
+		if k := slices.IndexFunc(c.Goals[:i], func(h Goal) bool { return h.Phase == g.Phase && h.Op == g.Op && h.Vs == g.Vs && h.VsPhase == g.VsPhase }); k >= 0 {
+			return c.errAt(p, "the same goal as goals[%d]", k)
+		}
 	}
 	return nil
 }
@@ -243,7 +297,7 @@ func (c *Config) validateJobs(known Known, top bool) *Error {
 		}
 		running = running || c.Jobs[i].Threads > 0
 	}
-	if top && !running && (c.Sweep == nil || !under(c.Sweep.Param, "jobs")) {
+	if top && !running && !c.Sweep.touches("jobs") {
 		return c.errAt("jobs", "no job has threads > 0")
 	}
 	return nil
@@ -319,13 +373,78 @@ func (c *Config) validateJob(known Known, i int) *Error {
 	if j.Refault != nil && !mapOp(j.Op) {
 		return c.errAt(p+".refault", "only for fault and mkwrite, not %s", j.Op)
 	}
+	return c.validateUserBuffer(i)
+}
+
+// UserBuffers are the valid Job.UserBuffer values ("" is heap).
+func UserBuffers() []string { return []string{"heap", "mmap"} }
+
+// UserSlot returns the offset of the buffer of thread th of job ji in its
+// user_file (user_buffer: mmap): the slots of the jobs that map the same file
+// follow each other, bs bytes per thread.
+func (c *Config) UserSlot(ji, th int) int64 {
+	j := c.Jobs[ji]
+	var off int64
+	for k := range ji {
+		if o := c.Jobs[k]; o.UserBuffer == "mmap" && o.UserFile == j.UserFile {
+			off += int64(o.Threads) * int64(o.BS)
+		}
+	}
+	return off + int64(th)*int64(j.BS)
+}
+
+func (c *Config) validateUserBuffer(i int) *Error {
+	j := &c.Jobs[i]
+	p := index("jobs", i)
+	if j.UserBuffer == "" || j.UserBuffer == "heap" {
+		if c.isGiven(p + ".user_file") {
+			return c.errAt(p+".user_file", "only with user_buffer: mmap")
+		}
+		return nil
+	}
+	if e := c.checkName(p+".user_buffer", "user buffer", j.UserBuffer, UserBuffers()); e != nil {
+		return e
+	}
+	if j.Op != "read" {
+		return c.errAt(p+".user_buffer", "only for read, not %s", j.Op)
+	}
+	if !c.isGiven(p + ".user_file") {
+		return c.errAt(p+".user_file", "required with user_buffer: mmap: the file whose mapping is the buffer")
+	}
+	if j.UserFile < 0 || j.UserFile >= c.Files.Count {
+		return c.errAt(c.pick(p+".user_file", "files.count"), "file %d out of range: files.count is %d", j.UserFile, c.Files.Count)
+	}
+	if end := c.UserSlot(i, j.Threads); end > int64(c.Files.Size) {
+		return c.errAt(c.pick(p+".threads", p+".bs", p+".user_file", "files.size"),
+			"the buffers of the jobs mapping file %d (threads x bs each) take %s, more than files.size (%s)", j.UserFile, Size(end), c.Files.Size)
+	}
+	if c.Verify == "off" {
+		return nil
+	}
+	for k, o := range c.Jobs {
+		if o.Threads > 0 && slices.Contains(c.FileIndexes(o), j.UserFile) {
+			return c.errAt(c.pick(p+".user_file", index("jobs", k)+".files", "verify"),
+				"the reads overwrite file %d, which jobs[%d] works on: with verify %s the buffer file must be one no job works on (or verify: off)",
+				j.UserFile, k, c.Verify)
+		}
+	}
 	return nil
 }
 
 func (c *Config) validateSweep(known Known) *Error {
 	s := c.Sweep
+	if len(s.Sets) > 0 {
+		if s.Param != "" || len(s.Values) > 0 {
+			return c.errAt(c.pick("sweep.sets", "sweep.param", "sweep.values"),
+				"a sweep has param and values or sets, not both")
+		}
+		return c.validateSets(known)
+	}
 	if s.Param == "" {
-		return c.errAt("sweep.param", "required: a key path like jobs[1].threads")
+		if c.isGiven("sweep.sets") {
+			return c.errAt("sweep.sets", "required: at least one set like {name: hit, set: [cache.size=256MiB]}")
+		}
+		return c.errAt("sweep.param", "required: a key path like jobs[1].threads (or sets: a list of phases)")
 	}
 	if under(s.Param, "sweep") {
 		return c.errAt("sweep.param", "cannot sweep the sweep")
@@ -360,6 +479,60 @@ func (c *Config) validateSweep(known Known) *Error {
 				}
 			}
 			return c.errAt(p, "with %s=%s: %s", s.Param, v, msg)
+		}
+	}
+	return nil
+}
+
+// validateSets checks a sweep by sets: names, entries, and each phase's config.
+func (c *Config) validateSets(known Known) *Error {
+	sets := c.Sweep.Sets
+	for i, set := range sets {
+		p := index("sweep.sets", i)
+		if set.Name == "" {
+			return c.errAt(c.pick(p+".name", p), "required: a name for the phase, like hit")
+		}
+		if !validName(set.Name) || len(set.Name) > 100 {
+			return c.errAt(p+".name", "must be 1 to 100 characters of a-z 0-9 . _ -, got %q", set.Name)
+		}
+		if k := slices.IndexFunc(sets, func(s SweepSet) bool { return s.Name == set.Name }); k < i {
+			return c.errAt(p+".name", "%q is also the name of sweep.sets[%d]", set.Name, k)
+		}
+		var keys []string // canonical paths of the keys the phase sets
+		for j, entry := range set.Set {
+			ep := index(p+".set", j)
+			key, _, err := splitAssignment(entry)
+			if err != nil {
+				return c.errAt(ep, "%v", err)
+			}
+			segs, _ := parsePath(key)
+			_, canon, e := resolve(reflectValue(c.Clone()), segs)
+			if e != nil {
+				return c.errAt(ep, "%s", e.Error())
+			}
+			keys = append(keys, canon)
+		}
+		cell, err := c.Phase(set.Name)
+		if err != nil {
+			if e, ok := err.(*Error); ok {
+				return e
+			}
+			return c.errAt(p, "%v", err)
+		}
+		if e := cell.validate(known, false); e != nil {
+			// Pin the error to the entry that set the key, else to the phase.
+			where := p
+			for j := len(keys) - 1; j >= 0; j-- {
+				if e.Key != "" && (under(e.Key, keys[j]) || under(keys[j], e.Key)) {
+					where = index(p+".set", j)
+					break
+				}
+			}
+			msg := e.Msg
+			if e.Key != "" {
+				msg = e.Key + ": " + msg
+			}
+			return c.errAt(where, "phase %s: %s", set.Name, msg)
 		}
 	}
 	return nil

@@ -6,7 +6,9 @@
 //     config, strategy, sweep params, op, runs, the median ops/s with its
 //     confidence interval, MB/s, the p50, p99 and p99.9 latencies (medians over
 //     the runs), the oracle's stale/foreign/corrupt findings and the fsck
-//     outcome; then, when the runs recorded locks, a lock table.
+//     outcome; then, when the runs recorded locks, a lock table (with the p50
+//     and p99 of wait and hold from the runs' histograms); then the lock
+//     validator's findings, one line per distinct finding of a cell.
 //   - markdown: the same as GitHub tables, for a pull request or a CI step summary.
 //   - csv: one row per run and op with every figure of the run, for spreadsheets
 //     and scripts; a header row names the columns, one column per sweep param.
@@ -90,13 +92,13 @@ func summaryOf(c *results.Cell, op string) results.OpSummary {
 	return tmp.Summary.Ops[op]
 }
 
-// medianOf is the median over the runs of c that completed op at least once of the
-// figure get picks, 0 when none did.
+// medianOf is the median over the runs of c that completed op at least once (and,
+// unless all, timed it) of the figure get picks, 0 when none did.
 func medianOf(c *results.Cell, op string, all bool, get func(results.OpStats) float64) float64 {
 	var v []float64
 	for i := range c.Runs {
 		s, ok := c.Runs[i].Ops[op]
-		if !ok || (!all && s.Count == 0) {
+		if !ok || (!all && (s.Count == 0 || c.Runs[i].NoLatency)) {
 			continue
 		}
 		v = append(v, get(s))
@@ -228,13 +230,16 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 // recorded, most waited-on first. nil when no run recorded locks.
 func lockTable(files []*results.File, names []string) *table {
 	t := &table{
-		header: []string{"config", "strategy", "params", "lock", "site", "mode", "acq/op", "contended", "wait/run"},
-		right:  []bool{false, false, false, false, false, false, true, true, true},
+		header: []string{"config", "strategy", "params", "lock", "site", "mode", "acq/op", "contended", "wait/run",
+			"wait p50", "wait p99", "hold p50", "hold p99"},
+		right: []bool{false, false, false, false, false, false, true, true, true, true, true, true, true},
 	}
 	type key struct{ lock, site, mode string }
 	type agg struct {
 		key
-		acq, cont, wait int64
+		acq, cont, wait    int64
+		waitHist, holdHist []int64
+		histAcq            int64 // acquisitions of the runs that kept histograms
 	}
 	for fi, f := range files {
 		for ci := range f.Results {
@@ -256,6 +261,11 @@ func lockTable(files []*results.File, names []string) *table {
 					a.acq += l.Acquisitions
 					a.cont += l.Contended
 					a.wait += l.WaitNs
+					if len(l.HoldHist) > 0 {
+						a.waitHist = results.AddHist(a.waitHist, l.WaitHist, 1)
+						a.holdHist = results.AddHist(a.holdHist, l.HoldHist, 1)
+						a.histAcq += l.Acquisitions
+					}
 				}
 			}
 			list := make([]*agg, 0, len(m))
@@ -284,8 +294,17 @@ func lockTable(files []*results.File, names []string) *table {
 				if a.acq > 0 {
 					cont = strconv.FormatFloat(100*float64(a.cont)/float64(a.acq), 'f', 1, 64) + "%"
 				}
+				wp50, wp99, hp50, hp99 := "-", "-", "-", "-"
+				if a.histAcq > 0 {
+					wp50 = fmtBound(results.HistQuantile(a.waitHist, a.histAcq, 0.5))
+					wp99 = fmtBound(results.HistQuantile(a.waitHist, a.histAcq, 0.99))
+				}
+				if len(a.holdHist) > 0 {
+					hp50 = fmtBound(results.HistQuantile(a.holdHist, 0, 0.5))
+					hp99 = fmtBound(results.HistQuantile(a.holdHist, 0, 0.99))
+				}
 				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), a.lock, a.site, a.mode, perOp, cont,
-					FormatNs(float64(a.wait)/float64(len(c.Runs))))
+					FormatNs(float64(a.wait)/float64(len(c.Runs))), wp50, wp99, hp50, hp99)
 			}
 		}
 	}
@@ -295,6 +314,50 @@ func lockTable(files []*results.File, names []string) *table {
 	return t
 }
 
+// fmtBound shows a histogram quantile, the upper bound of its log2 bucket.
+func fmtBound(ns float64) string {
+	if ns == 0 {
+		return "0"
+	}
+	return "<" + FormatNs(ns)
+}
+
+// violations lists the lock validator's findings: per cell, the first line of
+// each distinct finding over its runs (the full reports, with stacks, are in the
+// results file). nil when there are none.
+func violations(files []*results.File, names []string) []string {
+	var out []string
+	for fi, f := range files {
+		for ci := range f.Results {
+			c := &f.Results[ci]
+			seen := map[string]bool{}
+			var lines []string
+			runs := 0
+			for _, r := range c.Runs {
+				if len(r.Violations) > 0 {
+					runs++
+				}
+				for _, v := range r.Violations {
+					first, _, _ := strings.Cut(v, "\n")
+					if !seen[first] {
+						seen[first] = true
+						lines = append(lines, first)
+					}
+				}
+			}
+			if len(lines) == 0 {
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s %s %s: %d distinct in %d of %d runs", names[fi], c.Strategy,
+				paramsOrDash(c.Params), len(lines), runs, len(c.Runs)))
+			for _, l := range lines {
+				out = append(out, "  "+l)
+			}
+		}
+	}
+	return out
+}
+
 // writeText writes the text or the Markdown report.
 func writeText(w io.Writer, files []*results.File, md bool) error {
 	var b strings.Builder
@@ -302,6 +365,8 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 	var n notes
 	main := mainTable(files, names, &n)
 	locks := lockTable(files, names)
+	found := violations(files, names)
+	calib, verdicts := calibrationTable(files, names)
 
 	if md {
 		b.WriteString("### rwbench results\n\n")
@@ -330,14 +395,44 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 			b.WriteString(line + "\n")
 		}
 	}
+	if calib != nil {
+		b.WriteByte('\n')
+		if md {
+			b.WriteString("#### Calibration\n\nratio: the model's median ops/s over the reference's (vs); " + mdEscape(verdicts.line()) + ".\n\n")
+			calib.markdown(&b)
+		} else {
+			b.WriteString("calibration (ratio: the model's median ops/s over the reference's; " + verdicts.line() + ")\n")
+			calib.text(&b)
+		}
+	}
 	if locks != nil {
 		b.WriteByte('\n')
 		if md {
-			b.WriteString("#### Locks\n\nacq/op: acquisitions per op of the cell; wait/run: total wait of a run.\n\n")
+			b.WriteString("#### Locks\n\nacq/op: acquisitions per op of the cell; wait/run: total wait of a run; " +
+				"p50, p99: over all acquisitions (an uncontended one waits 0), upper bounds of log2 buckets.\n\n")
 			locks.markdown(&b)
 		} else {
-			b.WriteString("locks (acq/op: acquisitions per op of the cell; wait/run: total wait of a run)\n")
+			b.WriteString("locks (acq/op: acquisitions per op of the cell; wait/run: total wait of a run; " +
+				"p50, p99: over all acquisitions (an uncontended one waits 0), upper bounds of log2 buckets)\n")
 			locks.text(&b)
+		}
+	}
+	if len(found) > 0 {
+		b.WriteByte('\n')
+		if md {
+			b.WriteString("#### Lock validator findings\n\nThe full reports, with stacks, are in the results file (violations).\n\n")
+			for _, l := range found {
+				if strings.HasPrefix(l, "  ") {
+					b.WriteString("  - " + mdEscape(strings.TrimSpace(l)) + "\n")
+				} else {
+					b.WriteString("- " + mdEscape(l) + "\n")
+				}
+			}
+		} else {
+			b.WriteString("lock validator findings (the full reports, with stacks, are in the results file)\n")
+			for _, l := range found {
+				b.WriteString(l + "\n")
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())

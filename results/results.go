@@ -95,7 +95,21 @@ type Run struct {
 	Locks     []LockStat         `json:"locks"`
 	Verify    Verify             `json:"verify"`
 	Fsck      Fsck               `json:"fsck"`
+	// PeakRSSBytes is the process's peak resident set (VmHWM) over the run, from
+	// prefill to the after-run check, with the high-water mark reset when the run
+	// began; 0 (absent) where the kernel does not report it.
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	// NoLatency is true when the run counted ops without timing them (config
+	// record: false): ops/s and the series are measured, the latencies are not.
+	NoLatency bool `json:"no_latency,omitempty"`
+	// Violations are the lock validator's distinct findings over the run (config
+	// validate: true), each a report with stacks, at most MaxViolations of them
+	// and then a line counting the others; empty when clean or not validated.
+	Violations []string `json:"violations,omitempty"`
 }
+
+// MaxViolations is the most validator findings a run keeps.
+const MaxViolations = 20
 
 // OpStats are the measured figures of one op over one run's measurement window.
 type OpStats struct {
@@ -137,6 +151,63 @@ type LockStat struct {
 	Contended    int64  `json:"contended"`
 	WaitNs       int64  `json:"wait_ns"`
 	HoldNs       int64  `json:"hold_ns"`
+	// WaitHist and HoldHist are the timed waits and holds (config lock_stats)
+	// in log2 buckets of nanoseconds: bucket 0 counts 0 ns, bucket i > 0 counts
+	// [2^(i-1), 2^i) ns (the last bucket also everything longer); trailing
+	// empty buckets are left out. Only contended acquisitions are timed
+	// waits, so Acquisitions minus the sum of WaitHist waited 0 ns. Absent in
+	// files written before they were added, and without lock_stats.
+	WaitHist []int64 `json:"wait_hist,omitempty"`
+	HoldHist []int64 `json:"hold_hist,omitempty"`
+}
+
+// HistBound is the upper bound in nanoseconds of bucket i of a lock histogram.
+func HistBound(i int) float64 {
+	if i <= 0 {
+		return 0
+	}
+	return float64(uint64(1) << min(i, 62))
+}
+
+// HistQuantile returns the q-quantile (0 < q <= 1) of n values of which the
+// histogram h holds the nonzero ones (n minus their count are zeros), as the
+// upper bound of the bucket it falls in; 0 when n is 0.
+func HistQuantile(h []int64, n int64, q float64) float64 {
+	var inHist int64
+	for _, c := range h {
+		inHist += c
+	}
+	n = max(n, inHist)
+	if n == 0 {
+		return 0
+	}
+	rank := int64(q*float64(n) + 0.5)
+	rank = min(max(rank, 1), n)
+	seen := n - inHist // the zeros not in the histogram
+	if rank <= seen {
+		return 0
+	}
+	for i, c := range h {
+		if seen += c; rank <= seen {
+			return HistBound(i)
+		}
+	}
+	return HistBound(len(h) - 1)
+}
+
+// AddHist adds b into a, element by element, growing a as needed (sign -1
+// subtracts), and returns a with trailing zeros trimmed.
+func AddHist(a, b []int64, sign int64) []int64 {
+	for len(a) < len(b) {
+		a = append(a, 0)
+	}
+	for i, v := range b {
+		a[i] += sign * v
+	}
+	for len(a) > 0 && a[len(a)-1] == 0 {
+		a = a[:len(a)-1]
+	}
+	return a
 }
 
 // Verify holds the oracle's findings over the run.

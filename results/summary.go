@@ -30,7 +30,7 @@ func Summarize(c *Cell, confidence float64) {
 				continue
 			}
 			rate = append(rate, s.OpsPerSec)
-			if s.Count > 0 {
+			if s.Count > 0 && !c.Runs[i].NoLatency {
 				p99 = append(p99, s.LatencyNs.P99)
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -116,36 +117,44 @@ loop:
 	return f, runErr
 }
 
-// expand makes the cells: sweep values (outer) by strategies (inner).
+// expand makes the cells: sweep points (outer) by strategies (inner). A point
+// of a sweep by sets runs the strategies its own config lists, so a phase can
+// leave out a target that does not apply to it.
 func expand(c *config.Config) ([]*cell, error) {
-	type point struct {
-		cfg    *config.Config
-		params map[string]string
-	}
-	points := []point{{cfg: c, params: map[string]string{}}}
-	if c.Sweep != nil {
-		points = points[:0]
-		for _, v := range c.Sweep.Values {
-			cc, err := c.Cell(v)
-			if err != nil {
-				return nil, err
-			}
-			points = append(points, point{cc, map[string]string{c.Sweep.Param: v}})
-		}
+	points, err := c.Points()
+	if err != nil {
+		return nil, err
 	}
 	var cells []*cell
 	for _, p := range points {
-		for _, s := range c.Strategies {
-			cells = append(cells, &cell{cfg: p.cfg, strategy: s,
-				res: &results.Cell{Strategy: s, Target: targetKind(s), Params: p.params}})
+		for _, s := range p.Config.Strategies {
+			cells = append(cells, &cell{cfg: p.Config, strategy: s,
+				res: &results.Cell{Strategy: s, Target: targetKind(s), Params: p.Params}})
 		}
 	}
 	return cells, nil
 }
 
+// allStrategies lists every strategy and target any cell of c runs.
+func allStrategies(c *config.Config) []string {
+	all := slices.Clone(c.Strategies)
+	points, err := c.Points()
+	if err != nil {
+		return all
+	}
+	for _, p := range points {
+		for _, s := range p.Config.Strategies {
+			if !slices.Contains(all, s) {
+				all = append(all, s)
+			}
+		}
+	}
+	return all
+}
+
 // runOnce runs one repetition of one cell on a fresh target.
 func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, o Options) (*results.Run, error) {
-	tg, err := newTarget(cl.cfg, cl.strategy, ws)
+	tg, err := newTarget(cl.cfg, cl.strategy, ws, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
@@ -157,12 +166,24 @@ func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, o Options) (
 // prefill, warm-up and measurement under the watchdog, then the checks. A run
 // interrupted before its measurement window opened measured nothing and is
 // returned as nil with the context's error.
-func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (*results.Run, error) {
+func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (run *results.Run, err error) {
 	c := cl.cfg
 	level, err := oracle.ParseLevel(c.Verify)
 	if err != nil {
 		return nil, err
 	}
+	// The run's peak RSS; the model, whose cache is Go memory, runs under a soft
+	// memory limit of its cache plus headroom.
+	var limit int64
+	if cl.res.Target == "model" {
+		limit = int64(c.Cache.Size) + modelHeadroom
+	}
+	mem := beginMemory(limit)
+	defer func() {
+		if p := mem.end(); run != nil {
+			run.PeakRSSBytes = p
+		}
+	}()
 	pages := uint64(c.Files.Size) / oracle.PageSize
 	or := oracle.New(c.Files.Count, pages, level)
 	if c.Files.Prefill == nil || *c.Files.Prefill {
@@ -173,6 +194,11 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (*r
 	if err := tg.Quiesce(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
+	if c.Files.Warm {
+		if err := warm(ctx, tg, c); err != nil {
+			return nil, fmt.Errorf("%s: warm: %w", cl.strategy, err)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted while setting up: nothing to measure
 	}
@@ -182,10 +208,11 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (*r
 	measureEnd := measureStart.Add(c.Duration.D())
 	runCtx, cancel := context.WithDeadline(ctx, measureEnd)
 	defer cancel()
+	win := &window{}
 	var workers []*worker
 	for ji, job := range c.Jobs {
 		for th := 0; th < job.Threads; th++ {
-			w, err := newWorker(c, ji, th, tg, or, start, measureStart, measureEnd)
+			w, err := newWorker(c, ji, th, tg, or, win, start, measureStart, measureEnd)
 			if err != nil {
 				for _, w := range workers {
 					w.w.Close()
@@ -211,13 +238,20 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (*r
 		}
 		locks0 <- lockStats(tg)
 	}()
+	var series chan sampled
+	if !c.Recording() {
+		// Open and shut the window for the workers that read no clock, and
+		// sample the ops completed per interval.
+		series = make(chan sampled, 1)
+		go func() { series <- sampleWindow(runCtx, win, workers, measureStart, c.Interval.D()) }()
+	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	if err := watch(done, workers, o); err != nil {
 		cancel()
 		return nil, err // the stuck workers cannot be joined
 	}
-	run := &results.Run{Rep: rep, Started: measureStart.UTC(), DurationNs: int64(c.Duration.D())}
+	run = &results.Run{Rep: rep, Started: measureStart.UTC(), DurationNs: int64(c.Duration.D())}
 	end := time.Now()
 	interrupted := end.Before(measureEnd)
 	if interrupted {
@@ -228,13 +262,25 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (*r
 	for _, w := range workers {
 		closeErr = errors.Join(closeErr, w.w.Close())
 	}
+	var counts sampled
+	if series != nil {
+		counts = <-series
+	}
 	if interrupted && ctx.Err() != nil && !end.After(measureStart) {
 		return nil, ctx.Err() // interrupted in the warm-up: nothing was measured
 	}
-	if err := collect(run, workers, c); err != nil {
+	if c.Recording() {
+		err = collect(run, workers, c)
+	} else {
+		err = collectCounts(run, workers, c, counts)
+	}
+	if err != nil {
 		return nil, err
 	}
 	run.Verify = or.Verify()
+	if v, ok := tg.(violationer); ok {
+		run.Violations = capViolations(v.Violations())
+	}
 	if ctx.Err() != nil {
 		return run, ctx.Err()
 	}
@@ -285,12 +331,14 @@ func dump(w io.Writer, workers []*worker, stalled time.Duration) {
 	for i, wk := range workers {
 		since := wk.inOp.Load()
 		state := "idle"
-		if since != 0 {
+		if since == untimed {
+			state = fmt.Sprintf("in %s (not timed: record is off)", wk.op)
+		} else if since != 0 {
 			state = fmt.Sprintf("in %s for %v", wk.op, time.Since(time.Unix(0, since)).Round(time.Millisecond))
 		}
 		held := ""
 		if h, ok := wk.w.(heldLocker); ok {
-			held = h.Held() // read racily: the owner is stuck
+			held = h.Held() // the model's Task synchronizes with its stuck owner
 		}
 		fmt.Fprintf(w, "worker %d (jobs[%d] %s): %s; holds: %s\n", i, wk.job, wk.op, state, held)
 	}
@@ -303,6 +351,14 @@ func lockStats(t Target) []results.LockStat {
 		return ls.LockStats()
 	}
 	return nil
+}
+
+// capViolations keeps the first results.MaxViolations findings and counts the others.
+func capViolations(vs []string) []string {
+	if len(vs) <= results.MaxViolations {
+		return vs
+	}
+	return append(vs[:results.MaxViolations:results.MaxViolations], fmt.Sprintf("... and %d more", len(vs)-results.MaxViolations))
 }
 
 // diffLocks is the lock use between two snapshots.
@@ -319,6 +375,8 @@ func diffLocks(a, b []results.LockStat) []results.LockStat {
 		s.Contended -= p.Contended
 		s.WaitNs -= p.WaitNs
 		s.HoldNs -= p.HoldNs
+		s.WaitHist = results.AddHist(slices.Clone(s.WaitHist), p.WaitHist, -1)
+		s.HoldHist = results.AddHist(slices.Clone(s.HoldHist), p.HoldHist, -1)
 		if s.Acquisitions > 0 {
 			out = append(out, s)
 		}
@@ -365,6 +423,139 @@ func collect(run *results.Run, workers []*worker, c *config.Config) error {
 		run.Intervals = append(run.Intervals, iv)
 	}
 	return nil
+}
+
+// sampled is what sampleWindow saw: each worker's ops completed per interval of
+// the window, and how long the window was open.
+type sampled struct {
+	perWorker [][]int64
+	window    time.Duration
+}
+
+// sampleWindow opens the window at start and shuts it when ctx ends (the end of
+// the measurement, or an interrupt), for the workers that read no clock, and
+// samples each worker's completed ops every interval meanwhile.
+func sampleWindow(ctx context.Context, win *window, workers []*worker, start time.Time, interval time.Duration) sampled {
+	t := time.NewTimer(time.Until(start))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		win.shut.Store(true)
+		return sampled{}
+	}
+	prev := make([]int64, len(workers))
+	for i, w := range workers {
+		prev[i] = w.done.Load()
+	}
+	win.open.Store(true)
+	opened := time.Now()
+	out := sampled{perWorker: make([][]int64, len(workers))}
+	sample := func() {
+		for i, w := range workers {
+			n := w.done.Load()
+			out.perWorker[i] = append(out.perWorker[i], n-prev[i])
+			prev[i] = n
+		}
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			sample()
+		case <-ctx.Done():
+			win.shut.Store(true)
+			out.window = time.Since(opened)
+			sample()
+			return out
+		}
+	}
+}
+
+// collectCounts is collect for record: false: the ops, bytes and errors the
+// workers counted, over the window they counted in (the flags' window for a
+// closed loop, the schedule's for an open one), and the sampled series. There
+// are no latencies.
+func collectCounts(run *results.Run, workers []*worker, c *config.Config, s sampled) error {
+	run.NoLatency = true
+	nominal := float64(run.DurationNs) / 1e9
+	n := int(int64(c.Duration.D()+c.Interval.D()-1) / int64(c.Interval.D()))
+	run.Ops = map[string]results.OpStats{}
+	series := map[string][]int64{}
+	for i, w := range workers {
+		secs := nominal
+		if w.closed && s.window > 0 {
+			secs = min(s.window.Seconds(), nominal)
+		}
+		st := run.Ops[w.op]
+		st.Count += w.counted.ops
+		st.Bytes += w.counted.bytes
+		st.Errors += w.counted.errors
+		if secs > 0 {
+			st.OpsPerSec += float64(w.counted.ops) / secs
+			st.BytesPerSec += float64(w.counted.bytes) / secs
+		}
+		run.Ops[w.op] = st
+		if _, ok := series[w.op]; !ok {
+			series[w.op] = make([]int64, n)
+		}
+		if i < len(s.perWorker) {
+			for j, v := range s.perWorker[i] {
+				series[w.op][min(j, n-1)] += v // a late last tick folds into the last interval
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		iv := results.Interval{StartNs: int64(i) * int64(c.Interval.D()), Ops: map[string]int64{}}
+		for op, v := range series {
+			iv.Ops[op] = v[i]
+		}
+		run.Intervals = append(run.Intervals, iv)
+	}
+	return nil
+}
+
+// warm reads every file in full, in 1 MiB reads, one goroutine per file (at
+// most GOMAXPROCS), so that the run starts with the files cached as far as the
+// target's cache holds them (config files.warm).
+func warm(ctx context.Context, tg Target, c *config.Config) error {
+	const chunk = 256 * oracle.PageSize
+	errs := make([]error, c.Files.Count)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var workerErr error
+	for range min(c.Files.Count, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, err := tg.NewWorker()
+			if err != nil {
+				mu.Lock()
+				workerErr = errors.Join(workerErr, err)
+				mu.Unlock()
+				return
+			}
+			defer w.Close()
+			buf := alignedBuffer(chunk)
+			for {
+				file := int(next.Add(1) - 1)
+				if file >= c.Files.Count || ctx.Err() != nil {
+					return
+				}
+				for off := int64(0); off < int64(c.Files.Size); off += chunk {
+					n := min(chunk, int64(c.Files.Size)-off)
+					if _, err := w.Read(file, off, buf[:n]); err != nil {
+						errs[file] = err
+						break
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(workerErr, errors.Join(errs...))
 }
 
 // prefill writes every page of every file with a stamped value, one goroutine
@@ -418,6 +609,12 @@ func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
 	return errors.Join(workerErr, errors.Join(errs...))
 }
 
+// userFile reports whether file is the mapped user buffer of a read job
+// (user_buffer: mmap).
+func userFile(c *config.Config, file int) bool {
+	return slices.ContainsFunc(c.Jobs, func(j config.Job) bool { return j.UserBuffer == "mmap" && j.UserFile == file })
+}
+
 // fsck checks the target after the run: its own structural check, then every
 // page's content, read cold, against the oracle's final state.
 func fsck(tg Target, or *oracle.Oracle, c *config.Config) results.Fsck {
@@ -445,6 +642,9 @@ func fsck(tg Target, or *oracle.Oracle, c *config.Config) results.Fsck {
 			const chunk = 256 * oracle.PageSize
 			buf := alignedBuffer(chunk)
 			for file := 0; file < c.Files.Count; file++ {
+				if userFile(c, file) {
+					continue // holds what reads copied into it, not what the oracle knows
+				}
 				for off := int64(0); off < int64(c.Files.Size); off += chunk {
 					n := min(chunk, int64(c.Files.Size)-off)
 					got, err := w.Read(file, off, buf[:n])

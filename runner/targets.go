@@ -3,9 +3,11 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/rwbench/rwbench/blockdev"
 	"github.com/rwbench/rwbench/config"
@@ -71,9 +73,39 @@ func (m *modelTarget) LockStats() []results.LockStat {
 	var out []results.LockStat
 	for _, s := range m.FS.LockStats() {
 		out = append(out, results.LockStat{Lock: s.Lock, Site: s.Site, Mode: s.Mode,
-			Acquisitions: s.Acquisitions, Contended: s.Contended, WaitNs: s.WaitNs, HoldNs: s.HoldNs})
+			Acquisitions: s.Acquisitions, Contended: s.Contended, WaitNs: s.WaitNs, HoldNs: s.HoldNs,
+			WaitHist: results.AddHist(nil, s.WaitHist, 1), HoldHist: results.AddHist(nil, s.HoldHist, 1)})
 	}
 	return out
+}
+
+// violationer is a target with a lock validator (the model).
+type violationer interface {
+	Violations() []string
+}
+
+// violationLog prints the lock validator's findings to the log as they are
+// found, so that they are seen even if the run then deadlocks: the first
+// maxLogged of a run in full, then a count.
+type violationLog struct {
+	mu       sync.Mutex
+	w        io.Writer
+	strategy string
+	n        int
+}
+
+const maxLogged = 5
+
+func (l *violationLog) report(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n++
+	switch {
+	case l.n <= maxLogged:
+		fmt.Fprintf(l.w, "rwbench: lock validator (%s): %s\n", l.strategy, s)
+	case l.n == maxLogged+1:
+		fmt.Fprintf(l.w, "rwbench: lock validator (%s): more findings; all of them are in the results\n", l.strategy)
+	}
 }
 
 // workerTarget is a Target whose NewWorker returns its own worker type; the
@@ -116,7 +148,7 @@ func newWorkspace(c *config.Config) (*workspace, error) {
 	if b.Kind == blockdev.KindFile {
 		ws.dir = filepath.Dir(b.Path)
 	}
-	if slices.ContainsFunc(c.Strategies, func(s string) bool { return targetKind(s) != "model" }) {
+	if slices.ContainsFunc(allStrategies(c), func(s string) bool { return targetKind(s) != "model" }) {
 		dir, err := os.MkdirTemp(ws.dir, "rwbench-files-")
 		if err != nil {
 			return nil, fmt.Errorf("backend.path %s: %w", b.Path, err)
@@ -145,8 +177,9 @@ func openStore(c *config.Config, ws *workspace) (blockdev.Store, error) {
 	return blockdev.CreateFile(blockdev.Options{Path: ws.image, Size: int64(b.Size), Direct: direct, Force: b.Force})
 }
 
-// newTarget builds the target of one cell and repetition.
-func newTarget(c *config.Config, name string, ws *workspace) (Target, error) {
+// newTarget builds the target of one cell and repetition; the model's lock
+// validator (config validate) reports to log as it finds.
+func newTarget(c *config.Config, name string, ws *workspace, log io.Writer) (Target, error) {
 	files, size := c.Files.Count, int64(c.Files.Size)
 	switch name {
 	case TargetKernel:
@@ -179,7 +212,8 @@ func newTarget(c *config.Config, name string, ws *workspace) (Target, error) {
 		FlushInterval:        c.Cache.Flusher.D(),
 		RaceWindow:           c.RaceWindow.D(),
 		LockTiming:           c.LockStats,
-		OnViolation:          func(string) {},
+		Validate:             c.ValidateLocks,
+		OnViolation:          (&violationLog{w: log, strategy: name}).report,
 	})
 	if err != nil {
 		store.Close()
@@ -204,7 +238,7 @@ func Preflight(c *config.Config) error {
 		return err
 	}
 	defer ws.close()
-	if slices.ContainsFunc(c.Strategies, func(s string) bool { return targetKind(s) == "model" }) {
+	if slices.ContainsFunc(allStrategies(c), func(s string) bool { return targetKind(s) == "model" }) {
 		s, err := openStore(c, ws)
 		if err != nil {
 			return err

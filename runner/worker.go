@@ -35,16 +35,51 @@ type worker struct {
 	floors []int64
 	gens   []uint64
 
-	measureStart, measureEnd time.Time
+	// mapped is set for a read job with user_buffer: mmap: the worker reads
+	// into its slot of the mapping of file userFile at userOff.
+	mapped   mappedReader
+	userFile int
+	userOff  int64
+
+	// start is the run's start (the pacer's), the base of the worker's clock reads.
+	start, measureStart, measureEnd time.Time
+
+	// record is false when the config says record: false: the worker then counts
+	// its ops in counted, without timing them, and a closed-loop worker reads no
+	// clock at all (win says when the window opens and closes).
+	record  bool
+	closed  bool // closed loop (rate 0)
+	win     *window
+	counted countOnly
 
 	_     [64]byte // keep the counters the watchdog reads off the owner's hot lines
 	done  atomic.Int64
-	inOp  atomic.Int64 // start of the op in flight (UnixNano), 0 between ops
+	inOp  atomic.Int64 // start of the op in flight (UnixNano; untimed when record is off), 0 between ops
 	_     [64]byte
 	first error
 }
 
-func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, start, measureStart, measureEnd time.Time) (*worker, error) {
+// untimed is inOp's value for an op in flight when the worker does not read the
+// clock (record: false).
+const untimed = 1
+
+// countOnly is what a worker that does not record keeps: its ops, bytes and
+// errors in the measurement window.
+type countOnly struct {
+	ops, bytes, errors int64
+}
+
+// window is the measurement window as flags, for workers that do not read the
+// clock: the runner sets open when the window opens and shut when it closes.
+// The workers only read the flags, so the line stays shared in every cache.
+type window struct {
+	_    [64]byte
+	open atomic.Bool
+	shut atomic.Bool
+	_    [64]byte
+}
+
+func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *window, start, measureStart, measureEnd time.Time) (*worker, error) {
 	job := c.Jobs[ji]
 	kind, ok := oracle.ParseOpKind(job.Op)
 	if !ok {
@@ -70,15 +105,25 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, start
 	if err != nil {
 		return nil, err
 	}
+	var mapped mappedReader
+	if job.UserBuffer == "mmap" {
+		var ok bool
+		if mapped, ok = w.(mappedReader); !ok {
+			w.Close()
+			return nil, fmt.Errorf("user_buffer: mmap: %s has no mapped user buffers (only the model's strategies have)", tg.Name())
+		}
+	}
 	n := int(job.BS / pageSize)
 	return &worker{
+		mapped: mapped, userFile: job.UserFile, userOff: c.UserSlot(ji, th),
 		job: ji, op: job.Op, kind: kind, w: w, or: or, chk: or.NewChecker(),
 		verify:  or.Level() != oracle.Off,
 		offsets: offs, files: workload.NewFilePicker(c.FileIndexes(job), seed),
 		pacer: workload.NewPacer(job.Rate, start), rec: workload.NewRecorder(measureStart, c.Interval.D()),
 		length: int64(job.Length), fileSize: int64(c.Files.Size),
 		buf: alignedBuffer(int(job.BS)), floors: make([]int64, n), gens: make([]uint64, n),
-		measureStart: measureStart, measureEnd: measureEnd,
+		start: start, measureStart: measureStart, measureEnd: measureEnd,
+		record: c.Recording(), closed: !(job.Rate > 0), win: win,
 	}, nil
 }
 
@@ -86,14 +131,37 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, start
 // Latency is measured from the op's intended start (the pacer's schedule), so
 // an open loop does not hide queueing (no coordinated omission).
 func (w *worker) loop(ctx context.Context) {
+	if !w.record {
+		w.countLoop(ctx)
+		return
+	}
+	// The clock is read as time.Since(w.start), one read of the monotonic clock,
+	// where time.Now reads the wall clock as well. A closed loop reads it twice per
+	// op, at the start (the intended start) and at the end.
+	startWall := w.start.UnixNano()
 	for {
-		intended, err := w.pacer.Wait(ctx)
-		if err != nil || !intended.Before(w.measureEnd) {
-			return
+		var intended time.Time
+		var began time.Duration
+		if w.closed {
+			if ctx.Err() != nil {
+				return
+			}
+			began = time.Since(w.start)
+			intended = w.start.Add(began)
+			if !intended.Before(w.measureEnd) {
+				return
+			}
+		} else {
+			var err error
+			intended, err = w.pacer.Wait(ctx)
+			if err != nil || !intended.Before(w.measureEnd) {
+				return
+			}
+			began = time.Since(w.start)
 		}
-		w.inOp.Store(time.Now().UnixNano())
+		w.inOp.Store(startWall + int64(began))
 		n, err := w.do()
-		end := time.Now()
+		end := w.start.Add(time.Since(w.start))
 		w.inOp.Store(0)
 		w.done.Add(1)
 		if intended.Before(w.measureStart) {
@@ -111,6 +179,44 @@ func (w *worker) loop(ctx context.Context) {
 	}
 }
 
+// countLoop is loop for record: false: it counts the ops of the measurement
+// window and times nothing. Closed loop, it reads no clock: the window's flags
+// say when to count and when to stop (the runner sets them on timers). Open
+// loop, the pacer's schedule decides, as in loop.
+func (w *worker) countLoop(ctx context.Context) {
+	for {
+		var measured bool
+		if w.closed {
+			if w.win.shut.Load() {
+				return
+			}
+			measured = w.win.open.Load()
+		} else {
+			intended, err := w.pacer.Wait(ctx)
+			if err != nil || !intended.Before(w.measureEnd) {
+				return
+			}
+			measured = !intended.Before(w.measureStart)
+		}
+		w.inOp.Store(untimed)
+		n, err := w.do()
+		w.inOp.Store(0)
+		w.done.Add(1)
+		if !measured {
+			continue
+		}
+		if err != nil && !beyondEOF(err) {
+			w.counted.errors++
+			if w.first == nil {
+				w.first = err
+			}
+			continue
+		}
+		w.counted.ops++
+		w.counted.bytes += n
+	}
+}
+
 // do runs one op and checks what it returned; it returns the bytes moved.
 func (w *worker) do() (int64, error) {
 	file := w.files.Next()
@@ -121,7 +227,13 @@ func (w *worker) do() (int64, error) {
 		if w.verify {
 			w.or.Snapshot(file, first, w.floors)
 		}
-		got, err := w.w.Read(file, off, w.buf)
+		var got int
+		var err error
+		if w.mapped != nil {
+			got, err = w.readMapped(file, off)
+		} else {
+			got, err = w.w.Read(file, off, w.buf)
+		}
 		if w.verify {
 			for i := range w.floors {
 				page := w.buf[i*pageSize : (i+1)*pageSize]
@@ -180,6 +292,26 @@ func (w *worker) do() (int64, error) {
 		return 0, w.w.Advise(file, off, w.length)
 	}
 	return 0, fmt.Errorf("unknown op %q", w.op)
+}
+
+// mappedReader is a worker that can read into a user buffer that is a mapping
+// of a file (the model's Task).
+type mappedReader interface {
+	ReadToMapping(file int, off int64, length int, dstFile int, dstOff int64) (int, error)
+	LoadMapped(file int, off int64, buf []byte) error
+}
+
+// readMapped reads into the worker's slot of the mapped user file (so the copy
+// to the user buffer faults) and, to verify, loads what landed there into buf.
+func (w *worker) readMapped(file int, off int64) (int, error) {
+	got, err := w.mapped.ReadToMapping(file, off, len(w.buf), w.userFile, w.userOff)
+	if w.verify && got > 0 {
+		n := (got + pageSize - 1) / pageSize * pageSize
+		if lerr := w.mapped.LoadMapped(w.userFile, w.userOff, w.buf[:n]); lerr != nil && err == nil {
+			err = lerr
+		}
+	}
+	return got, err
 }
 
 // stamp fills the write buffer with the next generation of each page. With

@@ -59,6 +59,7 @@ func (s rangeLockStrategy) Enter(t *vfs.Task, m *vfs.Mapping, site vfs.Site, fir
 		return
 	}
 	st := m.Private.(*rangeState)
+	t.CheckWait(st, vfs.ClassInval, site, mode) // report an inversion before waiting into it
 	start := time.Now()
 	h, waited := st.lock.Lock(first, last, mode == vfs.Exclusive)
 	var wait time.Duration

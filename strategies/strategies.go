@@ -11,8 +11,10 @@ import (
 	"github.com/rwbench/rwbench/vfs"
 )
 
-// Names lists every strategy, the historical racy one first.
-func Names() []string { return append([]string{"none"}, SafeNames()...) }
+// Names lists every strategy: the historical racy one first, then the safe
+// ones, then `naive`, which is race-free but deadlocks when a read's user
+// buffer is a mapping (see Naive).
+func Names() []string { return append(append([]string{"none"}, SafeNames()...), "naive") }
 
 // SafeNames lists the strategies that must never expose stale or foreign data.
 func SafeNames() []string {
@@ -36,6 +38,8 @@ func New(name string) (vfs.Strategy, error) {
 		return RangeLock(), nil
 	case "lockentries":
 		return LockEntries(), nil
+	case "naive":
+		return Naive(), nil
 	}
 	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Names(), ", "))
 }
@@ -50,5 +54,6 @@ func Describe(name string) string {
 		"invalidate":  "mapping->invalidate_lock (Linux 5.15+): shared where pages are created, once per readahead window",
 		"rangelock":   "the invalidation lock over page ranges (Jan Kara's 2013 range lock): creation waits only inside a punched range",
 		"lockentries": "lock entries in the page index over the punched range (Matthew Wilcox's idea); creation that meets one waits",
+		"naive":       "the 2019 attempt: i_mmap_sem shared around the whole read, copy-out included; deadlocks when the copy faults",
 	}[name]
 }

@@ -21,6 +21,11 @@ import (
 // benchFS makes a one-file filesystem of size bytes with strategy name on
 // store, prefilled by write(2) and written back.
 func benchFS(b *testing.B, name string, store blockdev.Store, size int64) (*vfs.FS, *vfs.Task) {
+	return benchFSOpts(b, name, store, size, vfs.Options{})
+}
+
+// benchFSOpts is benchFS with lock timing and validation as in o.
+func benchFSOpts(b *testing.B, name string, store blockdev.Store, size int64, o vfs.Options) (*vfs.FS, *vfs.Task) {
 	b.Helper()
 	s, err := strategies.New(name)
 	if err != nil {
@@ -29,6 +34,8 @@ func benchFS(b *testing.B, name string, store blockdev.Store, size int64) (*vfs.
 	fs, err := vfs.New(store, s, 1, size, vfs.Options{
 		CacheBytes:       2 * size,
 		FaultAroundPages: 16,
+		LockTiming:       o.LockTiming,
+		Validate:         o.Validate,
 		OnViolation:      func(string) {},
 	})
 	if err != nil {
@@ -87,6 +94,39 @@ func BenchmarkCachedRead4K(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkLockModes is BenchmarkCachedRead4K for the strategies that take a
+// lock on a cache hit (irwsem, perbatch), and for invalidate, which takes
+// none, with lock tracking off (the default of the benchmarks), with lock
+// timing (lock_stats: true, the runner's default) and with the lock validator
+// on: what timing and validation cost per acquisition.
+func BenchmarkLockModes(b *testing.B) {
+	const size = 32 << 20
+	for _, name := range []string{"irwsem", "perbatch", "invalidate"} {
+		for _, mode := range []struct {
+			name string
+			o    vfs.Options
+		}{
+			{"off", vfs.Options{}},
+			{"timing", vfs.Options{LockTiming: true}},
+			{"validate", vfs.Options{Validate: true}},
+		} {
+			b.Run(name+"/"+mode.name, func(b *testing.B) {
+				_, tk := benchFSOpts(b, name, blockdev.NewMemory(size/ps+64, 0), size, mode.o)
+				readAll(b, tk, size)
+				rnd := rand.New(rand.NewPCG(1, 2))
+				buf := blockdev.AlignedBuffer(ps)
+				b.SetBytes(ps)
+				settle()
+				for b.Loop() {
+					if _, err := tk.Read(0, rnd.Int64N(size/ps)*ps, buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 

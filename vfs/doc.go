@@ -13,8 +13,11 @@
 //
 // # Lock order
 //
-// This is the one place the order is written; Task.acquired checks it on every
-// acquisition when validation is on (always in tests):
+// This is the one place the order is written; with Options.Validate (always in
+// tests) the lock validator (lockdep.go) checks every blocking acquisition
+// against it, reports recursive acquisitions of a class, and keeps the graph of
+// the class orders actually taken, reporting any cycle with the stacks of its
+// edges:
 //
 //	i_rwsem            (Inode.rwsem)         rank 1
 //	  mmap_lock        (MM.mmapLock)         rank 2
@@ -25,9 +28,16 @@
 //
 // Below the instrumented locks and never held across another model lock:
 // Inode.bmapLock (the block map, like ext4's i_data_sem), the allocator's mutex,
-// the LRU lock and the writeback wait lock. The page index (Mapping.slots, the
-// kernel's i_pages) needs no lock: slots change by compare-and-swap and lookups
-// are lock-free, like the RCU lookups of the xarray.
+// the LRU lock and the writeback wait lock: nothing is taken under them, so no
+// cycle can pass through them. The page index (Mapping.slots, the kernel's
+// i_pages) needs no lock, so the validator has no class for it: slots change by
+// compare-and-swap and lookups are lock-free, like the RCU lookups of the
+// xarray. (The lockentries strategy makes the index itself the invalidation
+// lock; its waits are validated as that class.)
+//
+// ReadToMapping is read(2) into a user buffer that is a mapping of a file: its
+// copy-out faults under what the strategy holds at SiteReadEntry, which is how
+// the naive strategy's inversion shows.
 //
 // Two rules follow from the order and are the crux of the problem rwbench
 // measures: the fault path runs under mmap_lock, so it can never take i_rwsem;

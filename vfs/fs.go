@@ -32,8 +32,12 @@ type Options struct {
 	FlushInterval        time.Duration // flusher wakeup; 0 disables the flusher (deterministic tests)
 	RaceWindow           time.Duration // sleep between page-cache truncate and block-map change
 	LockTiming           bool          // time lock holds (waits are timed when contended)
-	Validate             bool          // check the lock order on every acquisition
-	// OnViolation receives lock-order violations; nil panics on the first.
+	// Validate checks every blocking acquisition against the lock order of the
+	// package doc and against the class graph of the acquisitions seen so far
+	// (see validate). Off, it costs one test of a bool per acquisition.
+	Validate bool
+	// OnViolation receives each distinct lock-order violation once; nil panics
+	// on the first.
 	OnViolation func(string)
 }
 
@@ -48,8 +52,12 @@ type FS struct {
 
 	cache pageCache
 
+	graph lockGraph // the lock-class graph, with Validate
+
 	violationMu sync.Mutex
 	violations  []string
+	seen        map[string]bool // violation keys reported
+	dropped     int             // distinct violations beyond maxViolations
 
 	tasksMu sync.Mutex
 	tasks   []*Task
@@ -152,13 +160,31 @@ func (fs *FS) className(c LockClass) string {
 	return classNames[c]
 }
 
-func (fs *FS) reportViolation(s string) {
+// maxViolations is how many distinct violations an FS keeps.
+const maxViolations = 100
+
+// violation reports a violation once per key: msg formats it (stacks are
+// formatted only here). Without OnViolation it panics.
+func (fs *FS) violation(key string, msg func() string) {
+	fs.violationMu.Lock()
+	if fs.seen[key] {
+		fs.violationMu.Unlock()
+		return
+	}
+	if fs.seen == nil {
+		fs.seen = map[string]bool{}
+	}
+	fs.seen[key] = true
+	s := msg()
+	if len(fs.violations) < maxViolations {
+		fs.violations = append(fs.violations, s)
+	} else {
+		fs.dropped++
+	}
+	fs.violationMu.Unlock()
 	if fs.opts.OnViolation == nil {
 		panic(s)
 	}
-	fs.violationMu.Lock()
-	fs.violations = append(fs.violations, s)
-	fs.violationMu.Unlock()
 	fs.opts.OnViolation(s)
 }
 
@@ -193,6 +219,17 @@ func (fs *FS) LockStats() []LockStat {
 					a.Contended += b.contended.Load()
 					a.WaitNs += b.waitNs.Load()
 					a.HoldNs += b.holdNs.Load()
+					if t.hist == nil || c >= int(numCounted) {
+						continue
+					}
+					h := &t.hist[c][s][m]
+					if a.WaitHist == nil {
+						a.WaitHist, a.HoldHist = make([]int64, HistBuckets), make([]int64, HistBuckets)
+					}
+					for i := range HistBuckets {
+						a.WaitHist[i] += h.wait[i].Load()
+						a.HoldHist[i] += h.hold[i].Load()
+					}
 				}
 			}
 		}
@@ -211,11 +248,16 @@ func (fs *FS) LockStats() []LockStat {
 	return out
 }
 
-// Violations returns the lock-order violations reported so far.
+// Violations returns the distinct lock-order violations reported so far, the
+// first maxViolations of them and a last line counting the others.
 func (fs *FS) Violations() []string {
 	fs.violationMu.Lock()
 	defer fs.violationMu.Unlock()
-	return append([]string(nil), fs.violations...)
+	out := append([]string(nil), fs.violations...)
+	if fs.dropped > 0 {
+		out = append(out, fmt.Sprintf("... and %d more distinct violations", fs.dropped))
+	}
+	return out
 }
 
 // Quiesce writes back every dirty page, waits for it, unmaps every mapping and

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"math/bits"
 	"runtime"
 	"strings"
 	"sync"
@@ -10,6 +11,12 @@ import (
 )
 
 // LockClass is a kind of lock, as lockdep sees it: every inode's i_rwsem is one class.
+//
+// There is no class for the page index (the kernel's i_pages xa_lock): the
+// model's index is lock-free (slots change by compare-and-swap, lookups load),
+// so nothing can wait on it. The LRU lock, the block-map lock and the writeback
+// wait lock are leaves: nothing is acquired while they are held, so no cycle can
+// pass through them, and they are not instrumented.
 type LockClass uint8
 
 const (
@@ -33,6 +40,10 @@ var rank = [numClasses]int{
 }
 
 var classNames = [numClasses]string{"i_rwsem", "mmap_lock", "invalidate_lock", "page_lock", "i_mmap_rwsem", "ptl"}
+
+// numCounted are the classes lock statistics are kept for: i_mmap_rwsem and ptl
+// are tracked for the order, not counted.
+const numCounted = ClassIMmap
 
 // Mode is how a lock is held.
 type Mode uint8
@@ -93,10 +104,10 @@ func (l *RWSem) lock(t *Task, site Site, m Mode) {
 	var wait time.Duration
 	if m == Exclusive {
 		if !l.mu.TryLock() {
-			wait = t.contend(l.class, site, m, l.mu.Lock)
+			wait = t.contend(l, l.class, site, m, l.mu.Lock)
 		}
 	} else if !l.mu.TryRLock() {
-		wait = t.contend(l.class, site, m, l.mu.RLock)
+		wait = t.contend(l, l.class, site, m, l.mu.RLock)
 	}
 	t.acquired(l, l.class, site, m, wait)
 }
@@ -131,10 +142,28 @@ func (l *RWSem) unlock(t *Task, site Site, m Mode) {
 // owning task writes them, so they need no atomics and cause no cache-line traffic.
 type LockCounters [numClasses][numSites][numModes]lockCount
 
+// HistBuckets is the number of buckets of a wait or hold histogram: bucket 0
+// counts durations of 0 ns, bucket i > 0 those of [2^(i-1), 2^i) ns (the last
+// also everything longer, from about 17 s).
+const HistBuckets = 36
+
+// histBucket is the bucket of a duration.
+func histBucket(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return min(bits.Len64(uint64(d)), HistBuckets-1)
+}
+
 // LockCount is the use of one lock class at one site in one mode.
 type LockCount struct {
 	Acquisitions, Contended int64
 	WaitNs, HoldNs          int64
+	// WaitHist counts the timed waits (contended acquisitions, with LockTiming)
+	// and HoldHist the timed holds, in HistBuckets log2 buckets of nanoseconds;
+	// nil without LockTiming. An acquisition that did not wait is in no wait
+	// bucket: Acquisitions minus the sum of WaitHist waited 0 ns.
+	WaitHist, HoldHist []int64
 }
 
 // lockCount is LockCount as the owning task updates it: atomics, so that the
@@ -142,6 +171,11 @@ type LockCount struct {
 type lockCount struct {
 	acquisitions, contended atomic.Int64
 	waitNs, holdNs          atomic.Int64
+}
+
+// lockHist are one task's wait and hold histograms, allocated with LockTiming.
+type lockHist [numCounted][numSites][numModes]struct {
+	wait, hold [HistBuckets]atomic.Int64
 }
 
 // LockStat is one row of merged lock statistics.
@@ -157,12 +191,25 @@ type held struct {
 	site  Site
 	mode  Mode
 	since time.Time
-	stack []uintptr // where it was taken; formatted only for a report
+	stack []uintptr // where it was taken (validation only); formatted only for a report
 }
 
-// contend waits for a lock that was not free and accounts for the wait.
-func (t *Task) contend(c LockClass, site Site, m Mode, wait func()) time.Duration {
+// contend waits for a lock l that was not free and accounts for the wait. With
+// validation the acquisition is checked before the task waits (see before);
+// with tracking, the watchdog can see what the task waits for (Held).
+func (t *Task) contend(l any, c LockClass, site Site, m Mode, wait func()) time.Duration {
 	t.locks[c][site][m].contended.Add(1)
+	if t.tracking {
+		t.before(l, c, site, m)
+		t.heldMu.Lock()
+		t.waiting, t.waitFor = true, held{class: c, site: site, mode: m}
+		t.heldMu.Unlock()
+		defer func() {
+			t.heldMu.Lock()
+			t.waiting = false
+			t.heldMu.Unlock()
+		}()
+	}
 	if !t.fs.opts.LockTiming {
 		wait()
 		return 0
@@ -172,19 +219,39 @@ func (t *Task) contend(c LockClass, site Site, m Mode, wait func()) time.Duratio
 	return time.Since(start)
 }
 
-// acquired records an acquisition and, with validation on, checks it against
-// the lock order: no class may be taken while a class of the same or a lower
-// rank (later in the order) is held, except page locks among themselves.
+// before validates a blocking acquisition of l before the task waits for it, as
+// lockdep does, so that a wait that never ends (the deadlock the validator
+// warns of) does not take the report with it. An acquisition that did not have
+// to wait is validated once it has the lock (acquired), which is the same check:
+// the task's context is validated once.
+func (t *Task) before(l any, c LockClass, site Site, m Mode) {
+	if !t.validating {
+		return
+	}
+	h := held{lock: l, class: c, site: site, mode: m}
+	t.checkAcquire(&h, true)
+}
+
+// acquired records a blocking acquisition and, with validation on, checks it
+// (see validate).
 func (t *Task) acquired(l any, c LockClass, site Site, m Mode, wait time.Duration) {
 	t.record(l, c, site, m, wait, true)
 }
 
+// record counts an acquisition and, when the task tracks its locks, adds it to
+// the held list; check is false for a trylock, which cannot deadlock and so is
+// not checked against the lock order (as in lockdep), though locks taken under
+// it are. With tracking off (no validation, no lock timing) the cost beyond the
+// counter is one test of a bool.
 func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration, check bool) {
-	if c < ClassIMmap { // i_mmap_rwsem and ptl are tracked for the order, not counted
+	if c < numCounted {
 		lc := &t.locks[c][site][m]
 		lc.acquisitions.Add(1)
 		if wait != 0 {
 			lc.waitNs.Add(int64(wait))
+			if t.hist != nil {
+				t.hist[c][site][m].wait[histBucket(wait)].Add(1)
+			}
 		}
 	}
 	if !t.tracking {
@@ -194,21 +261,12 @@ func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration,
 	if t.fs.opts.LockTiming {
 		h.since = time.Now()
 	}
-	if t.fs.opts.Validate && check {
-		h.stack = callers()
-		for _, o := range t.held {
-			if rank[o.class] < rank[c] || (c == ClassPage && o.class == ClassPage) {
-				continue
-			}
-			what := "lock order violation"
-			if o.lock == l {
-				what = "recursive acquisition"
-			}
-			t.fs.reportViolation(fmt.Sprintf("%s: %s (%s) taken at %s while holding %s (%s) taken at %s\nacquired here:%s\nheld since:%s",
-				what, t.fs.className(c), m, site, t.fs.className(o.class), o.mode, o.site, formatStack(h.stack), formatStack(o.stack)))
-		}
+	if t.validating {
+		t.checkAcquire(&h, check)
 	}
+	t.heldMu.Lock()
 	t.held = append(t.held, h)
+	t.heldMu.Unlock()
 }
 
 func (t *Task) released(l any, c LockClass, site Site, m Mode) {
@@ -220,20 +278,35 @@ func (t *Task) released(l any, c LockClass, site Site, m Mode) {
 		if h.lock != l {
 			continue
 		}
-		if t.fs.opts.LockTiming && h.class < ClassIMmap {
-			t.locks[h.class][h.site][h.mode].holdNs.Add(int64(time.Since(h.since)))
+		if t.fs.opts.LockTiming && h.class < numCounted {
+			d := time.Since(h.since)
+			t.locks[h.class][h.site][h.mode].holdNs.Add(int64(d))
+			t.hist[h.class][h.site][h.mode].hold[histBucket(d)].Add(1)
 		}
+		t.heldMu.Lock()
 		t.held = append(t.held[:i], t.held[i+1:]...)
+		t.heldMu.Unlock()
 		return
 	}
-	t.fs.reportViolation(fmt.Sprintf("release of %s at %s that the task does not hold", classNames[c], site))
+	t.fs.violation("release:"+classNames[c]+site.String(), func() string {
+		return fmt.Sprintf("release of %s at %s that the task does not hold", t.fs.className(c), site)
+	})
 }
 
-// Held describes the locks the task holds, for the watchdog.
+// Held describes the locks the task holds and the one it waits for, for the
+// watchdog, which calls it from another goroutine while the task is stuck.
 func (t *Task) Held() string {
+	if !t.tracking {
+		return "(not tracked: lock timing and validation are off)"
+	}
+	t.heldMu.Lock()
+	defer t.heldMu.Unlock()
 	var b strings.Builder
 	for _, h := range t.held {
 		fmt.Fprintf(&b, "%s (%s) at %s; ", t.fs.className(h.class), h.mode, h.site)
+	}
+	if t.waiting {
+		fmt.Fprintf(&b, "waits for %s (%s) at %s", t.fs.className(t.waitFor.class), t.waitFor.mode, t.waitFor.site)
 	}
 	return b.String()
 }
@@ -242,7 +315,7 @@ func (t *Task) Held() string {
 func (t *Task) lockPage(p *Page, site Site) {
 	var wait time.Duration
 	if !p.lock.TryLock() {
-		wait = t.contend(ClassPage, site, Exclusive, p.lock.Lock)
+		wait = t.contend(p, ClassPage, site, Exclusive, p.lock.Lock)
 	}
 	t.acquired(p, ClassPage, site, Exclusive, wait)
 }
@@ -269,8 +342,12 @@ type rankedMutex struct {
 
 func (l *rankedMutex) lock(t *Task, site Site, m Mode) {
 	if m == Exclusive {
-		l.mu.Lock()
-	} else {
+		if !l.mu.TryLock() {
+			t.before(l, l.class, site, m)
+			l.mu.Lock()
+		}
+	} else if !l.mu.TryRLock() {
+		t.before(l, l.class, site, m)
 		l.mu.RLock()
 	}
 	if t.tracking {
@@ -289,11 +366,11 @@ func (l *rankedMutex) unlock(t *Task, site Site, m Mode) {
 	}
 }
 
-// callers records the caller's stack cheaply: program counters only, since
-// validation runs on every acquisition and formatting is needed only on a report.
-func callers() []uintptr {
+// callers records the stack of the caller of the function skip frames up
+// cheaply: program counters only, formatted only for a report.
+func callers(skip int) []uintptr {
 	pc := make([]uintptr, 16)
-	return pc[:runtime.Callers(4, pc)]
+	return pc[:runtime.Callers(skip+2, pc)]
 }
 
 func formatStack(pc []uintptr) string {

@@ -70,6 +70,7 @@ func (m *Mapping) HasLockEntry(first, last uint64) bool {
 // WaitLockEntries waits until [first, last] holds no lock entry, accounting the
 // wait to the invalidation lock at site. It reports whether it waited.
 func (m *Mapping) WaitLockEntries(t *Task, site Site, first, last uint64) bool {
+	t.CheckWait(&m.entries, ClassInval, site, Shared) // the order, as if it waited
 	if !m.HasLockEntry(first, last) {
 		return false
 	}
@@ -85,7 +86,11 @@ func (m *Mapping) WaitLockEntries(t *Task, site Site, first, last uint64) bool {
 	m.entries.mu.Unlock()
 	lc := &t.locks[ClassInval][site][Shared]
 	lc.acquisitions.Add(1)
-	lc.waitNs.Add(int64(time.Since(start)))
+	d := time.Since(start)
+	lc.waitNs.Add(int64(d))
+	if t.hist != nil {
+		t.hist[ClassInval][site][Shared].wait[histBucket(d)].Add(1)
+	}
 	return true
 }
 

@@ -56,22 +56,21 @@ func TestLockOrderTables(t *testing.T) {
 			t.Logf("%s is not a table strategy: checked by the stress tests", name)
 			continue
 		}
-		if p := tableProblems(ts.Table()); len(p) > 0 {
+		p := tableProblems(ts.Table())
+		if name == "naive" {
+			// The checker itself: the 2019 attempt takes the invalidation
+			// lock shared around the whole read (copy-out included) and in
+			// the fault and page_mkwrite.
+			if len(p) != 2 {
+				t.Errorf("naive: want 2 problems (fault, mkwrite), got %q", p)
+			}
+			continue
+		}
+		if len(p) > 0 {
 			t.Errorf("%s: %s", name, strings.Join(p, "; "))
 		}
 	}
-	// The checker itself: the 2019 "naive" attempt took the invalidation lock
-	// shared around the whole read (copy-out included) and in the fault; and a
-	// table that takes i_rwsem in the fault.
-	naive := vfs.Table{
-		vfs.SiteReadEntry: vfs.S(vfs.LockInval),
-		vfs.SiteFault:     vfs.S(vfs.LockInval),
-		vfs.SiteMkwrite:   vfs.S(vfs.LockInval),
-		vfs.SitePunch:     vfs.X(vfs.LockInval),
-	}
-	if p := tableProblems(naive); len(p) != 2 {
-		t.Errorf("naive table: want 2 problems (fault, mkwrite), got %q", p)
-	}
+	// And a table that takes i_rwsem in the fault.
 	if p := tableProblems(vfs.Table{vfs.SiteFaultCreate: vfs.S(vfs.LockIRwsem)}); len(p) != 1 {
 		t.Errorf("i_rwsem in the fault: want 1 problem, got %q", p)
 	}

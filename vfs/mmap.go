@@ -91,14 +91,20 @@ func (t *Task) faultPage(file int, off int64) (*Inode, *vma, uint64, error) {
 }
 
 // FaultRead drops the task's mapping of the page at off and loads it through the
-// mapping: a read fault. The copy happens under the page-table lock, which
-// stands for the TLB: once unmap returns, no load goes through the old entry.
+// mapping: a read fault.
 func (t *Task) FaultRead(file int, off int64, buf []byte) error {
 	_, v, idx, err := t.faultPage(file, off)
 	if err != nil {
 		return err
 	}
 	t.zap(v, idx)
+	return t.loadPage(v, idx, buf)
+}
+
+// loadPage copies page idx of the mapping v into buf (up to a page), faulting it
+// in if it is not mapped. The copy happens under the page-table lock, which
+// stands for the TLB: once unmap returns, no load goes through the old entry.
+func (t *Task) loadPage(v *vma, idx uint64, buf []byte) error {
 	for {
 		v.mm.ptl.lock(t, SiteFault, Exclusive)
 		if p := v.ptes[idx].page; p != nil {
@@ -122,15 +128,29 @@ func (t *Task) FaultWrite(file int, off int64, data []byte) error {
 		return err
 	}
 	t.zap(v, idx)
+	if err := t.storePage(v, idx, data); err != nil {
+		return err
+	}
+	return t.balanceDirty()
+}
+
+// storePage stores data (up to a page; the rest of the page keeps its contents)
+// into page idx of the mapping v, taking a write fault (->fault, then
+// ->page_mkwrite) unless the page is mapped writable. A store publishes a new
+// buffer, so readers never see it torn.
+func (t *Task) storePage(v *vma, idx uint64, data []byte) error {
 	buf := newBuffer()
-	copy(buf[:], data)
 	for {
 		v.mm.ptl.lock(t, SiteMkwrite, Exclusive)
 		if e := v.ptes[idx]; e.page != nil && e.writable {
+			if len(data) < PageSize {
+				copy(buf[:], e.page.data.Load()[:])
+			}
+			copy(buf[:], data)
 			e.page.data.Store(buf)
 			markAccessed(e.page)
 			v.mm.ptl.unlock(t, SiteMkwrite, Exclusive)
-			return t.balanceDirty()
+			return nil
 		}
 		v.mm.ptl.unlock(t, SiteMkwrite, Exclusive)
 		if err := t.handleFault(v, idx, true); err != nil {

@@ -22,10 +22,12 @@ import (
 // read exactly as runner/worker.go does: Snapshot before, Check after for
 // reads and faults; BeginWrite/EndWrite around writes and stores through a
 // mapping; BeginZero/EndZero around punch, zero range and truncate down and up.
+// A fourth file is the scratch file whose mapping is a reader's user buffer.
 
 const (
-	stressFiles = 3
-	stressPages = 256 // 1 MiB per file
+	stressFiles   = 4
+	stressPages   = 256 // 1 MiB per file
+	stressScratch = 3   // the user-buffer file: no op works on it, its content is not checked
 )
 
 // stressConfig is one stress run.
@@ -174,6 +176,25 @@ func (w *stressWorker) read(file int, off, n int64) {
 	w.count("read")
 }
 
+// readMapped is read(2) into a buffer that is the task's mapping of the scratch
+// file, so the copy-out faults; what landed in the buffer is checked.
+func (w *stressWorker) readMapped(file int, off, n int64) {
+	first, np := uint64(off/ps), int(n/ps)
+	w.e.or.Snapshot(file, first, w.floors[:np])
+	got, err := w.tk.ReadToMapping(file, off, int(n), stressScratch, 0)
+	w.check(fmt.Sprintf("read file %d at %d into a mapping", file, off), err)
+	buf := w.buf[:n]
+	w.check("load the mapped buffer", w.tk.LoadMapped(stressScratch, 0, buf))
+	for i := 0; i < np; i++ {
+		page := buf[i*ps : (i+1)*ps]
+		if i*ps >= got {
+			clear(page) // past EOF during a truncate: zeros
+		}
+		w.chk.Check(oracle.OpRead, file, first+uint64(i), w.floors[i], page)
+	}
+	w.count("read mapped")
+}
+
 func (w *stressWorker) write(file int, off, n int64) {
 	first, np := uint64(off/ps), int(n/ps)
 	for i := 0; i < np; i++ {
@@ -275,6 +296,10 @@ func runStress(t *testing.T, c stressConfig) (*stressEnv, stressResult) {
 				for off := int64(0); off+n <= stressPages*ps && !w.e.stop.Load(); off += n {
 					w.read(0, off, n)
 				}
+			}},
+			thread{"mapped reader", func(w *stressWorker) {
+				n := bss[w.rnd.IntN(len(bss))]
+				w.readMapped(0, w.pageIn(n), n)
 			}},
 			thread{"advise", func(w *stressWorker) {
 				n := w.pages(1, 64)
@@ -393,6 +418,9 @@ func (e *stressEnv) finalCheck(t *testing.T) {
 			t.Fatalf("final read of file %d: %d, %v", f, n, err)
 		}
 		for p := range stressPages {
+			if f == stressScratch {
+				break // holds what the mapped reader read
+			}
 			if err := e.or.CheckFinal(f, uint64(p), buf[p*ps:(p+1)*ps]); err != nil {
 				if bad++; bad <= 5 {
 					t.Error("final:", err)
@@ -438,7 +466,7 @@ func TestStressSafe(t *testing.T) {
 			if v.Checked == 0 {
 				t.Error("nothing verified")
 			}
-			for _, op := range []string{"read", "fault", "mkwrite", "punch", "zero", "truncate", "advise", "write"} {
+			for _, op := range []string{"read", "read mapped", "fault", "mkwrite", "punch", "zero", "truncate", "advise", "write"} {
 				if r.ops[op] == 0 {
 					t.Errorf("no %s ran", op)
 				}

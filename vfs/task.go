@@ -1,23 +1,37 @@
 package vfs
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Task is one worker's context, the model's `current`: its lock statistics, the
 // locks it holds (when tracked), its process (mm) and its per-file readahead
 // state. A Task is used by one goroutine at a time. It implements runner.Worker.
 type Task struct {
-	fs       *FS
-	locks    LockCounters
-	tracking bool // keep the held-lock list (validation or hold timing)
-	held     []held
+	fs         *FS
+	locks      LockCounters
+	hist       *lockHist // wait and hold histograms, with LockTiming
+	tracking   bool      // keep the held-lock list (validation or hold timing)
+	validating bool      // check every acquisition (Options.Validate)
+	// held is written by the owner under heldMu, read by the owner without it
+	// and by the watchdog (Held) with it.
+	heldMu  sync.Mutex
+	held    []held
+	waiting bool // in contend, for waitFor; guarded by heldMu
+	waitFor held
+	// contexts maps each lock context the task has validated to the stack of
+	// its first acquisition (see checkAcquire).
+	contexts map[uint64][]uintptr
 	mm       *MM
 	ra       []raState
 
 	strategyState []any // see PushStrategyState
 
 	// scratch, reused to avoid allocation per operation
-	batch []*Page
-	iov   [][]byte
+	batch  []*Page
+	iov    [][]byte
+	bounce *[PageSize]byte // ReadToMapping's page on its way to the user buffer
 }
 
 // raState is a file's readahead state (struct file_ra_state) for one task.
@@ -29,7 +43,11 @@ type raState struct {
 
 // NewTask returns a task with its own mm.
 func (fs *FS) NewTask() *Task {
-	t := &Task{fs: fs, tracking: fs.opts.Validate || fs.opts.LockTiming, ra: make([]raState, len(fs.inodes))}
+	t := &Task{fs: fs, tracking: fs.opts.Validate || fs.opts.LockTiming, validating: fs.opts.Validate,
+		ra: make([]raState, len(fs.inodes))}
+	if fs.opts.LockTiming {
+		t.hist = new(lockHist)
+	}
 	t.mm = newMM(len(fs.inodes))
 	fs.tasksMu.Lock()
 	fs.tasks = append(fs.tasks, t)

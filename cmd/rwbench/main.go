@@ -45,7 +45,7 @@ func (e exitError) Error() string { return e.err.Error() }
 const topUsage = `rwbench measures how page-cache filling is serialized against hole punching.
 
 Usage:
-  rwbench run [-o FILE] [-set key=value]... [-q] [-plots DIR] [CONFIG.yaml]
+  rwbench run [-o FILE] [-set key=value]... [-q] [-plots DIR] [-cpuprofile FILE] [-mutexprofile FILE] [-validate] [CONFIG.yaml]
   rwbench list
   rwbench report [-format text|markdown|csv|benchfmt] RESULTS.json...
   rwbench plot [-o DIR] [-format png,svg] RESULTS.json...

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -24,13 +26,20 @@ const runExamples = `  rwbench run                                   # the embed
   rwbench run configs/mixed-rw.yaml
   rwbench run -set strategies=none,invalidate -set duration=10s configs/race-demo.yaml
   rwbench run -o out.json -plots plots/ configs/seq-cold-read.yaml
+  rwbench run -cpuprofile cpu.pprof -mutexprofile mutex.pprof configs/cached-read.yaml   # then: go tool pprof rwbench cpu.pprof
+  rwbench run -validate -set strategies=naive -set jobs[1].threads=0 configs/naive-deadlock.yaml   # the lock validator's findings, no deadlock
 `
 
+const runUsage = "rwbench run [-o FILE] [-set key=value]... [-q] [-plots DIR] [-cpuprofile FILE] [-mutexprofile FILE] [-validate] [CONFIG.yaml]"
+
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", "rwbench run [-o FILE] [-set key=value]... [-q] [-plots DIR] [CONFIG.yaml]", runExamples, stderr)
+	fs := newFlags("run", runUsage, runExamples, stderr)
 	out := fs.String("o", "", "results file (default results/<name>-<UTC timestamp>.json)")
 	quiet := fs.Bool("q", false, "print no summary table")
 	plotDir := fs.String("plots", "", "also write plots of the results into `DIR`")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (every cell) to `FILE`")
+	mutexProfile := fs.String("mutexprofile", "", "write a mutex contention profile of the whole run to `FILE` (samples every contention event)")
+	validate := fs.Bool("validate", false, "run the model's lock validator (as -set validate=true): findings go to stderr and into the results")
 	var sets multiFlag
 	fs.Var(&sets, "set", "override a config key, e.g. -set jobs[1].threads=4 (repeatable)")
 	if err := parse(fs, args); err != nil {
@@ -38,6 +47,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 1 {
 		return usagef("run takes one config file, got %d arguments", fs.NArg())
+	}
+	if *validate {
+		sets = append(sets, "validate=true")
 	}
 	cfg, err := loadConfig(fs.Arg(0), sets)
 	if err != nil {
@@ -57,7 +69,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = stderr
 	}
+	prof, err := startProfiles(*cpuProfile, *mutexProfile)
+	if err != nil {
+		return err
+	}
 	res, runErr := runner.Run(ctx, cfg, opts)
+	if err := prof.stop(); err != nil {
+		runErr = errors.Join(runErr, err)
+	} else if *cpuProfile != "" || *mutexProfile != "" {
+		fmt.Fprintf(stderr, "rwbench: profiles written:%s\n", prof.names())
+	}
 	if res == nil {
 		return runErr
 	}
@@ -118,4 +139,68 @@ func loadConfig(path string, sets []string) (*config.Config, error) {
 		return nil, usageError{err.Error()}
 	}
 	return cfg, nil
+}
+
+// profiles are the runtime/pprof profiles `run` writes when asked.
+type profiles struct {
+	cpu, mutex         *os.File
+	oldMutexFraction   int
+	cpuPath, mutexPath string
+}
+
+// startProfiles creates the profile files (so that a bad path fails before the
+// run) and starts the CPU profile; the mutex profile fraction is set only when
+// a mutex profile is asked for, and restored by stop.
+func startProfiles(cpuPath, mutexPath string) (*profiles, error) {
+	p := &profiles{cpuPath: cpuPath, mutexPath: mutexPath}
+	if cpuPath != "" {
+		f, err := os.Create(cpuPath)
+		if err != nil {
+			return nil, usagef("-cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, usagef("-cpuprofile: %v", err)
+		}
+		p.cpu = f
+	}
+	if mutexPath != "" {
+		f, err := os.Create(mutexPath)
+		if err != nil {
+			if p.cpu != nil {
+				pprof.StopCPUProfile()
+				p.cpu.Close()
+			}
+			return nil, usagef("-mutexprofile: %v", err)
+		}
+		p.mutex = f
+		p.oldMutexFraction = runtime.SetMutexProfileFraction(1)
+	}
+	return p, nil
+}
+
+// stop stops the CPU profile and writes the mutex profile.
+func (p *profiles) stop() error {
+	var errs []error
+	if p.cpu != nil {
+		pprof.StopCPUProfile()
+		errs = append(errs, p.cpu.Close())
+	}
+	if p.mutex != nil {
+		errs = append(errs, pprof.Lookup("mutex").WriteTo(p.mutex, 0))
+		runtime.SetMutexProfileFraction(p.oldMutexFraction)
+		errs = append(errs, p.mutex.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (p *profiles) names() string {
+	var s string
+	if p.cpu != nil {
+		s += " cpu " + p.cpuPath
+	}
+	if p.mutex != nil {
+		s += " mutex " + p.mutexPath
+	}
+	return s
 }

@@ -12,6 +12,7 @@ package resultstest
 import (
 	"encoding/json"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"time"
 
@@ -131,6 +132,21 @@ func jitter(r *rand.Rand, noise float64) float64 {
 	return 1 + noise*(2*r.Float64()-1)
 }
 
+// hist spreads n durations around mean over three log2 buckets (a quarter
+// below the mean's, 60% in it, the rest above), as the runner's lock histograms
+// hold them; nil when there are none.
+func hist(n int64, mean float64) []int64 {
+	if n == 0 || mean < 2 {
+		return nil
+	}
+	b := bits.Len64(uint64(mean))
+	h := make([]int64, b+2)
+	h[b-1] = n / 4
+	h[b] = n * 6 / 10
+	h[b+1] = n - h[b-1] - h[b]
+	return h
+}
+
 // round3 keeps 3 decimals so the JSON stays readable.
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
@@ -189,6 +205,8 @@ func buildRun(r *rand.Rand, cs CellSpec, rep int, at time.Time, dur int, interva
 			Contended:    cont,
 			WaitNs:       int64(float64(cont) * l.WaitNs * jitter(r, 0.1)),
 			HoldNs:       int64(float64(acq) * l.HoldNs * jitter(r, 0.05)),
+			WaitHist:     hist(cont, l.WaitNs),
+			HoldHist:     hist(acq, l.HoldNs),
 		})
 	}
 	var checked int64
