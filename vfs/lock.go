@@ -254,11 +254,11 @@ func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration,
 			}
 		}
 	}
-	if !t.tracking {
+	if !t.tracks(c) {
 		return
 	}
 	h := held{lock: l, class: c, site: site, mode: m}
-	if t.fs.opts.LockTiming {
+	if t.fs.opts.LockTiming && c < numCounted {
 		h.since = time.Now()
 	}
 	if t.validating {
@@ -269,8 +269,15 @@ func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration,
 	t.heldMu.Unlock()
 }
 
+// tracks reports whether the task keeps class c on its held list: every class
+// when validating; with lock timing alone, only the counted classes, whose hold
+// time it measures.
+func (t *Task) tracks(c LockClass) bool {
+	return t.validating || t.tracking && c < numCounted
+}
+
 func (t *Task) released(l any, c LockClass, site Site, m Mode) {
-	if !t.tracking {
+	if !t.tracks(c) {
 		return
 	}
 	for i := len(t.held) - 1; i >= 0; i-- {

@@ -292,9 +292,10 @@ func (t *Task) syncMmapReadahead(ino *Inode, idx uint64) {
 	_ = t.readahead(ino, start, n, start+n-n/4)
 }
 
-// faultAround is filemap_map_pages: map the cached, uptodate, unlocked pages of
-// the aligned window around idx, trylocking each and taking no invalidation
-// lock. It reports whether it mapped idx itself.
+// faultAround is filemap_map_pages: under the page-table lock, map the cached,
+// uptodate, unlocked pages of the aligned window around idx that are not mapped
+// yet, trylocking each (a trylock cannot deadlock, so it may nest inside ptl)
+// and taking no invalidation lock. It reports whether it mapped idx itself.
 func (t *Task) faultAround(v *vma, idx uint64) bool {
 	m := v.m
 	n := uint64(t.fs.opts.FaultAroundPages)
@@ -302,7 +303,13 @@ func (t *Task) faultAround(v *vma, idx uint64) bool {
 	size := uint64(m.host.size.Load())
 	end := min(start+n, (size+PageSize-1)/PageSize, uint64(len(v.ptes)))
 	mapped := false
+	ra := &t.ra[m.host.ino]
+	v.mm.ptl.lock(t, SiteFaultAround, Exclusive)
 	for i := start; i < end; i++ {
+		e := &v.ptes[i]
+		if e.page != nil {
+			continue
+		}
 		p := m.lookup(i)
 		if p == nil || p.flags.Load()&(pgUptodate|pgReadahead) != pgUptodate {
 			continue
@@ -311,22 +318,17 @@ func (t *Task) faultAround(v *vma, idx uint64) bool {
 			continue
 		}
 		if p.mapping == m && p.uptodate() {
-			v.mm.ptl.lock(t, SiteFaultAround, Exclusive)
-			if e := &v.ptes[i]; e.page == nil {
-				*e = pte{page: p}
-				p.mapcount.Add(1)
-			}
-			if i == idx {
-				mapped = true
-			}
-			v.mm.ptl.unlock(t, SiteFaultAround, Exclusive)
+			*e = pte{page: p}
+			p.mapcount.Add(1)
+			mapped = mapped || i == idx
 			markAccessed(p)
-			if ra := &t.ra[m.host.ino]; ra.mmapMiss > 0 {
+			if ra.mmapMiss > 0 {
 				ra.mmapMiss--
 			}
 		}
 		t.unlockPage(p, SiteFaultAround)
 	}
+	v.mm.ptl.unlock(t, SiteFaultAround, Exclusive)
 	return mapped
 }
 
