@@ -353,12 +353,12 @@ func Compare(old, new *results.File, o Options) (*Report, error) {
 }
 
 // values are the metric's values over the runs of c that have op (for a latency
-// metric, that completed it at least once).
+// metric, that completed it at least once and timed it: not record: false).
 func values(c *results.Cell, op string, m metric) []float64 {
 	var v []float64
 	for i := range c.Runs {
 		s, ok := c.Runs[i].Ops[op]
-		if !ok || (m.latency && s.Count == 0) {
+		if !ok || (m.latency && (s.Count == 0 || c.Runs[i].NoLatency)) {
 			continue
 		}
 		v = append(v, m.get(s))

@@ -392,3 +392,20 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("decoded report: regressed %v added %q removed %q old %q", r.Regressed(), r.Added, r.Removed, r.Old.Label)
 	}
 }
+
+// TestValuesNoLatency: runs that counted ops without timing them (record: false)
+// give ops/s but no latency to compare.
+func TestValuesNoLatency(t *testing.T) {
+	c := &results.Cell{Runs: []results.Run{
+		{Ops: map[string]results.OpStats{"read": {Count: 10, OpsPerSec: 5, LatencyNs: results.Latency{P99: 100}}}},
+		{NoLatency: true, Ops: map[string]results.OpStats{"read": {Count: 12, OpsPerSec: 6}}},
+	}}
+	ops, _ := metricByName("ops_per_sec")
+	p99, _ := metricByName("p99")
+	if got := values(c, "read", ops); len(got) != 2 {
+		t.Errorf("ops/s values %v, want both runs", got)
+	}
+	if got := values(c, "read", p99); len(got) != 1 || got[0] != 100 {
+		t.Errorf("p99 values %v, want the timed run's only", got)
+	}
+}
