@@ -520,47 +520,19 @@ func collectCounts(run *results.Run, workers []*worker, c *config.Config, s samp
 // most GOMAXPROCS), so that the run starts with the files cached as far as the
 // target's cache holds them (config files.warm).
 func warm(ctx context.Context, tg Target, c *config.Config) error {
-	const chunk = 256 * oracle.PageSize
-	errs := make([]error, c.Files.Count)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var workerErr error
-	for range min(c.Files.Count, runtime.GOMAXPROCS(0)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w, err := tg.NewWorker()
-			if err != nil {
-				mu.Lock()
-				workerErr = errors.Join(workerErr, err)
-				mu.Unlock()
-				return
-			}
-			defer w.Close()
-			buf := alignedBuffer(chunk)
-			for {
-				file := int(next.Add(1) - 1)
-				if file >= c.Files.Count || ctx.Err() != nil {
-					return
-				}
-				for off := int64(0); off < int64(c.Files.Size); off += chunk {
-					n := min(chunk, int64(c.Files.Size)-off)
-					if _, err := w.Read(file, off, buf[:n]); err != nil {
-						errs[file] = err
-						break
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(workerErr, errors.Join(errs...))
+	return eachChunk(tg, c, func(w Worker, file int, off int64, buf []byte) error {
+		if ctx.Err() != nil {
+			return nil
+		}
+		_, err := w.Read(file, off, buf)
+		return err
+	})
 }
 
-// prefill writes every page of every file with a stamped value, one goroutine
-// per file, in 1 MiB writes.
-func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
+// eachChunk calls do for every 1 MiB chunk of every file, one goroutine per
+// file (at most GOMAXPROCS at once), each with a worker of its own; do gets the
+// chunk's buffer to fill or read into. A file stops at its first error.
+func eachChunk(tg Target, c *config.Config, do func(w Worker, file int, off int64, buf []byte) error) error {
 	const chunk = 256 * oracle.PageSize
 	errs := make([]error, c.Files.Count)
 	var next atomic.Int64
@@ -580,7 +552,6 @@ func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
 			}
 			defer w.Close()
 			buf := alignedBuffer(chunk)
-			gens := make([]uint64, chunk/oracle.PageSize)
 			for {
 				file := int(next.Add(1) - 1)
 				if file >= c.Files.Count {
@@ -588,18 +559,9 @@ func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
 				}
 				for off := int64(0); off < int64(c.Files.Size); off += chunk {
 					n := min(chunk, int64(c.Files.Size)-off)
-					first := uint64(off / oracle.PageSize)
-					for i := range n / oracle.PageSize {
-						gens[i] = or.BeginWrite(file, first+uint64(i))
-						oracle.Fill(buf[i*oracle.PageSize:(i+1)*oracle.PageSize], uint32(file+1), first+uint64(i), gens[i])
-					}
-					_, err := w.Write(file, off, buf[:n])
-					for i := range n / oracle.PageSize {
-						or.EndWrite(file, first+uint64(i), gens[i])
-					}
-					if err != nil {
+					if err := do(w, file, off, buf[:n]); err != nil {
 						errs[file] = err
-						return
+						break
 					}
 				}
 			}
@@ -607,6 +569,25 @@ func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
 	}
 	wg.Wait()
 	return errors.Join(workerErr, errors.Join(errs...))
+}
+
+// prefill writes every page of every file with a stamped value, one goroutine
+// per file, in 1 MiB writes.
+func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
+	return eachChunk(tg, c, func(w Worker, file int, off int64, buf []byte) error {
+		first := uint64(off / oracle.PageSize)
+		n := uint64(len(buf) / oracle.PageSize)
+		gens := make([]uint64, n)
+		for i := range n {
+			gens[i] = or.BeginWrite(file, first+i)
+			oracle.Fill(buf[i*oracle.PageSize:(i+1)*oracle.PageSize], uint32(file+1), first+i, gens[i])
+		}
+		_, err := w.Write(file, off, buf)
+		for i := range n {
+			or.EndWrite(file, first+i, gens[i])
+		}
+		return err
+	})
 }
 
 // userFile reports whether file is the mapped user buffer of a read job
