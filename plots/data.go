@@ -711,7 +711,7 @@ func machineHeader(f *results.File) string {
 }
 
 // knownStrategies is the number of strategies with a fixed rank and color.
-const knownStrategies = 7
+const knownStrategies = 10
 
 // strategyRank gives the known strategies (and the kernel and raw targets) a fixed
 // order and palette index; -1 for others.
@@ -731,6 +731,12 @@ func strategyRank(s string) int {
 		return 5
 	case "raw":
 		return 6
+	case "rangelock":
+		return 7
+	case "lockentries":
+		return 8
+	case "naive":
+		return 9
 	}
 	return -1
 }

@@ -689,9 +689,9 @@ func (f fixedTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // paletteColor is the color of palette index i: the Okabe–Ito colorblind-safe
-// palette without its yellow, then a brown.
+// palette without its yellow, then a brown, black and purple.
 func paletteColor(i int) color.Color {
-	switch i % 8 {
+	switch i % 10 {
 	case 0:
 		return color.RGBA{0x00, 0x72, 0xB2, 0xFF} // blue
 	case 1:
@@ -706,8 +706,12 @@ func paletteColor(i int) color.Color {
 		return color.RGBA{0x56, 0xB4, 0xE9, 0xFF} // sky blue
 	case 6:
 		return color.RGBA{0x44, 0x44, 0x44, 0xFF} // dark gray
-	default:
+	case 7:
 		return color.RGBA{0x8C, 0x56, 0x4B, 0xFF} // brown
+	case 8:
+		return color.RGBA{0x00, 0x00, 0x00, 0xFF} // black
+	default:
+		return color.RGBA{0x6A, 0x3D, 0x9A, 0xFF} // purple
 	}
 }
 
