@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rwbench/rwbench/blockdev"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/machine"
 	"github.com/rwbench/rwbench/oracle"
@@ -177,6 +178,9 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (ru
 	var limit int64
 	if cl.res.Target == "model" {
 		limit = int64(c.Cache.Size) + modelHeadroom
+		if c.Backend.Kind == blockdev.KindMemory {
+			limit += int64(c.Backend.Size) // the store's blocks are Go memory too
+		}
 	}
 	mem := beginMemory(limit)
 	defer func() {
