@@ -41,11 +41,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 
+	"github.com/rwbench/rwbench/hostfiles"
 	"golang.org/x/sys/unix"
 )
 
@@ -55,12 +54,9 @@ var ErrBeyondEOF = errors.New("beyond EOF")
 
 // Target is the host kernel's page cache over a set of files.
 type Target struct {
-	dir   string
-	paths []string
-	fds   []int
-	page  int64
-
-	noZeroRange atomic.Bool // the filesystem rejected ZERO_RANGE: punch instead
+	hostfiles.Set
+	dir  string
+	page int64
 
 	mu      sync.Mutex           // guards workers and closed
 	workers map[*Worker]struct{} // live workers, whose mappings Quiesce zaps
@@ -70,42 +66,16 @@ type Target struct {
 // New creates (or truncates) files f0..f<files-1> in dir, each of size bytes
 // (sparse: ftruncate), and opens them.
 func New(dir string, files int, size int64) (*Target, error) {
-	if files <= 0 {
-		return nil, fmt.Errorf("hostfs: %d files", files)
-	}
-	if size < 0 {
-		return nil, fmt.Errorf("hostfs: negative file size %d", size)
-	}
 	t := &Target{dir: dir, page: int64(unix.Getpagesize()), workers: make(map[*Worker]struct{})}
-	for i := range files {
-		p := filepath.Join(dir, fmt.Sprintf("f%d", i))
-		fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
-		if err != nil {
-			t.Close()
-			return nil, &os.PathError{Op: "open", Path: p, Err: err}
-		}
-		t.paths = append(t.paths, p)
-		t.fds = append(t.fds, fd)
-		if err := unix.Ftruncate(fd, size); err != nil {
-			t.Close()
-			return nil, &os.PathError{Op: "ftruncate", Path: p, Err: err}
-		}
+	if err := t.Set.Open("hostfs", dir, files, size, 0); err != nil {
+		t.Close()
+		return nil, err
 	}
 	return t, nil
 }
 
 // Name returns "kernel".
 func (t *Target) Name() string { return "kernel" }
-
-// Paths returns the files' paths, file i first.
-func (t *Target) Paths() []string { return append([]string(nil), t.paths...) }
-
-func (t *Target) fd(file int) (int, error) {
-	if file < 0 || file >= len(t.fds) {
-		return -1, fmt.Errorf("hostfs: file %d out of range [0, %d)", file, len(t.fds))
-	}
-	return t.fds[file], nil
-}
 
 // NewWorker returns a worker with no mappings yet.
 func (t *Target) NewWorker() (*Worker, error) {
@@ -114,7 +84,7 @@ func (t *Target) NewWorker() (*Worker, error) {
 	if t.closed {
 		return nil, errors.New("hostfs: target closed")
 	}
-	w := &Worker{t: t, maps: make([][]byte, len(t.fds))}
+	w := &Worker{t: t, maps: make([][]byte, t.Len())}
 	t.workers[w] = struct{}{}
 	return w, nil
 }
@@ -128,13 +98,11 @@ func (t *Target) Quiesce() error {
 	}
 	t.mu.Unlock()
 	var errs []error
-	for i, fd := range t.fds {
-		if err := unix.Fsync(fd); err != nil {
-			errs = append(errs, &os.PathError{Op: "fsync", Path: t.paths[i], Err: err})
-			continue
-		}
+	errs = append(errs, t.Fsync()...)
+	for i := range t.Len() {
+		fd, _ := t.Fd(i)
 		if err := unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED); err != nil {
-			errs = append(errs, &os.PathError{Op: "fadvise", Path: t.paths[i], Err: err})
+			errs = append(errs, &os.PathError{Op: "fadvise", Path: t.Path(i), Err: err})
 		}
 	}
 	return errors.Join(errs...)
@@ -156,20 +124,7 @@ func (t *Target) Close() error {
 	for w := range ws {
 		errs = append(errs, w.unmapAll())
 	}
-	for i, fd := range t.fds {
-		if fd < 0 {
-			continue
-		}
-		if err := unix.Close(fd); err != nil {
-			errs = append(errs, &os.PathError{Op: "close", Path: t.paths[i], Err: err})
-		}
-		t.fds[i] = -1
-	}
-	for _, p := range t.paths {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, t.Set.Close())
 	return errors.Join(errs...)
 }
 
@@ -184,7 +139,7 @@ type Worker struct {
 }
 
 func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
-	fd, err := w.t.fd(file)
+	fd, err := w.t.Fd(file)
 	if err != nil {
 		return 0, err
 	}
@@ -194,14 +149,14 @@ func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
 			continue
 		}
 		if err != nil {
-			return 0, &os.PathError{Op: "pread", Path: w.t.paths[file], Err: err}
+			return 0, &os.PathError{Op: "pread", Path: w.t.Path(file), Err: err}
 		}
 		return n, nil
 	}
 }
 
 func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
-	fd, err := w.t.fd(file)
+	fd, err := w.t.Fd(file)
 	if err != nil {
 		return 0, err
 	}
@@ -212,10 +167,10 @@ func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
 			continue
 		}
 		if err != nil {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.paths[file], Err: err}
+			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: err}
 		}
 		if n == 0 {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.paths[file], Err: unix.EIO}
+			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: unix.EIO}
 		}
 		done += n
 	}
@@ -242,7 +197,7 @@ func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 // file first if needed, or ErrBeyondEOF if the page starts at or beyond end of
 // file.
 func (w *Worker) page(file int, off int64) ([]byte, error) {
-	fd, err := w.t.fd(file)
+	fd, err := w.t.Fd(file)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +206,7 @@ func (w *Worker) page(file int, off int64) ([]byte, error) {
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, &os.PathError{Op: "fstat", Path: w.t.paths[file], Err: err}
+		return nil, &os.PathError{Op: "fstat", Path: w.t.Path(file), Err: err}
 	}
 	if off >= st.Size {
 		return nil, ErrBeyondEOF
@@ -271,7 +226,7 @@ func (w *Worker) remap(file, fd int, size int64) ([]byte, error) {
 	size = (size + w.t.page - 1) &^ (w.t.page - 1)
 	m, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
-		return nil, &os.PathError{Op: "mmap", Path: w.t.paths[file], Err: err}
+		return nil, &os.PathError{Op: "mmap", Path: w.t.Path(file), Err: err}
 	}
 	w.mu.Lock()
 	old := w.maps[file]
@@ -317,52 +272,24 @@ func access(page, buf []byte, write bool) (err error) {
 }
 
 func (w *Worker) Punch(file int, off, length int64) error {
-	fd, err := w.t.fd(file)
-	if err != nil {
-		return err
-	}
-	if err := unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, length); err != nil {
-		return &os.PathError{Op: "fallocate(PUNCH_HOLE)", Path: w.t.paths[file], Err: err}
-	}
-	return nil
+	return w.t.Punch(file, off, length)
 }
 
 func (w *Worker) ZeroRange(file int, off, length int64) error {
-	fd, err := w.t.fd(file)
-	if err != nil {
-		return err
-	}
-	if !w.t.noZeroRange.Load() {
-		err := unix.Fallocate(fd, unix.FALLOC_FL_ZERO_RANGE|unix.FALLOC_FL_KEEP_SIZE, off, length)
-		if err != unix.EOPNOTSUPP {
-			if err != nil {
-				return &os.PathError{Op: "fallocate(ZERO_RANGE)", Path: w.t.paths[file], Err: err}
-			}
-			return nil
-		}
-		w.t.noZeroRange.Store(true)
-	}
-	return w.Punch(file, off, length)
+	return w.t.ZeroRange(file, off, length)
 }
 
 func (w *Worker) Truncate(file int, size int64) error {
-	fd, err := w.t.fd(file)
-	if err != nil {
-		return err
-	}
-	if err := unix.Ftruncate(fd, size); err != nil {
-		return &os.PathError{Op: "ftruncate", Path: w.t.paths[file], Err: err}
-	}
-	return nil
+	return w.t.Truncate(file, size)
 }
 
 func (w *Worker) Advise(file int, off, length int64) error {
-	fd, err := w.t.fd(file)
+	fd, err := w.t.Fd(file)
 	if err != nil {
 		return err
 	}
 	if err := unix.Fadvise(fd, off, length, unix.FADV_WILLNEED); err != nil {
-		return &os.PathError{Op: "fadvise(WILLNEED)", Path: w.t.paths[file], Err: err}
+		return &os.PathError{Op: "fadvise(WILLNEED)", Path: w.t.Path(file), Err: err}
 	}
 	return nil
 }

@@ -33,10 +33,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sync/atomic"
 	"unsafe"
 
+	"github.com/rwbench/rwbench/hostfiles"
 	"golang.org/x/sys/unix"
 )
 
@@ -55,54 +54,23 @@ var ErrUnaligned = errors.New("rawio: O_DIRECT write not aligned to 4096 bytes")
 
 // Target is a set of files read and written with O_DIRECT.
 type Target struct {
-	paths       []string
-	fds         []int
-	noZeroRange atomic.Bool // the filesystem rejected ZERO_RANGE: punch instead
+	hostfiles.Set
 }
 
 // New creates (or truncates) files f0..f<files-1> in dir, each of size bytes
 // (sparse: ftruncate), and opens them with O_DIRECT. It fails where the
 // filesystem does not support O_DIRECT (tmpfs before Linux 6.6, for one).
 func New(dir string, files int, size int64) (*Target, error) {
-	if files <= 0 {
-		return nil, fmt.Errorf("rawio: %d files", files)
-	}
-	if size < 0 {
-		return nil, fmt.Errorf("rawio: negative file size %d", size)
-	}
 	t := &Target{}
-	for i := range files {
-		p := filepath.Join(dir, fmt.Sprintf("f%d", i))
-		fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_DIRECT, 0o644)
-		if err != nil {
-			t.Close()
-			if err == unix.EINVAL {
-				return nil, &os.PathError{Op: "open(O_DIRECT)", Path: p, Err: fmt.Errorf("filesystem does not support O_DIRECT: %w", err)}
-			}
-			return nil, &os.PathError{Op: "open", Path: p, Err: err}
-		}
-		t.paths = append(t.paths, p)
-		t.fds = append(t.fds, fd)
-		if err := unix.Ftruncate(fd, size); err != nil {
-			t.Close()
-			return nil, &os.PathError{Op: "ftruncate", Path: p, Err: err}
-		}
+	if err := t.Set.Open("rawio", dir, files, size, unix.O_DIRECT); err != nil {
+		t.Close()
+		return nil, err
 	}
 	return t, nil
 }
 
 // Name returns "raw".
 func (t *Target) Name() string { return "raw" }
-
-// Paths returns the files' paths, file i first.
-func (t *Target) Paths() []string { return append([]string(nil), t.paths...) }
-
-func (t *Target) fd(file int) (int, error) {
-	if file < 0 || file >= len(t.fds) {
-		return -1, fmt.Errorf("rawio: file %d out of range [0, %d)", file, len(t.fds))
-	}
-	return t.fds[file], nil
-}
 
 // NewWorker returns a worker with a one-page bounce buffer.
 func (t *Target) NewWorker() (*Worker, error) {
@@ -111,13 +79,7 @@ func (t *Target) NewWorker() (*Worker, error) {
 
 // Quiesce fsyncs every file.
 func (t *Target) Quiesce() error {
-	var errs []error
-	for i, fd := range t.fds {
-		if err := unix.Fsync(fd); err != nil {
-			errs = append(errs, &os.PathError{Op: "fsync", Path: t.paths[i], Err: err})
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(t.Fsync()...)
 }
 
 // Check returns nil.
@@ -126,20 +88,7 @@ func (t *Target) Check() []string { return nil }
 // Close closes and removes the files.
 func (t *Target) Close() error {
 	var errs []error
-	for i, fd := range t.fds {
-		if fd < 0 {
-			continue
-		}
-		if err := unix.Close(fd); err != nil {
-			errs = append(errs, &os.PathError{Op: "close", Path: t.paths[i], Err: err})
-		}
-		t.fds[i] = -1
-	}
-	for _, p := range t.paths {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, t.Set.Close())
 	return errors.Join(errs...)
 }
 
@@ -168,19 +117,19 @@ func (w *Worker) buffer(n int) []byte {
 
 // Read reads len(buf) bytes at off; the count is short at end of file.
 func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
-	fd, err := w.t.fd(file)
+	fd, err := w.t.Fd(file)
 	if err != nil {
 		return 0, err
 	}
 	if off < 0 {
-		return 0, &os.PathError{Op: "pread", Path: w.t.paths[file], Err: unix.EINVAL}
+		return 0, &os.PathError{Op: "pread", Path: w.t.Path(file), Err: unix.EINVAL}
 	}
 	start := off &^ (Align - 1)
 	end := (off + int64(len(buf)) + Align - 1) &^ (Align - 1)
 	b := w.buffer(int(end - start))
 	n, err := pread(fd, b, start)
 	if err != nil {
-		return 0, &os.PathError{Op: "pread", Path: w.t.paths[file], Err: err}
+		return 0, &os.PathError{Op: "pread", Path: w.t.Path(file), Err: err}
 	}
 	head := int(off - start)
 	if n <= head {
@@ -213,7 +162,7 @@ func pread(fd int, b []byte, off int64) (int, error) {
 
 // Write writes data at off; off and len(data) must be multiples of Align.
 func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
-	fd, err := w.t.fd(file)
+	fd, err := w.t.Fd(file)
 	if err != nil {
 		return 0, err
 	}
@@ -229,10 +178,10 @@ func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
 			continue
 		}
 		if err != nil {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.paths[file], Err: err}
+			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: err}
 		}
 		if n == 0 {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.paths[file], Err: unix.EIO}
+			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: unix.EIO}
 		}
 		done += n
 	}
@@ -264,13 +213,13 @@ func (w *Worker) FaultRead(file int, off int64, buf []byte) error {
 // mapping would raise SIGBUS. A page that straddles end of file is written
 // whole, and so extends the file to the page's end: O_DIRECT cannot write less.
 func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
-	fd, err := w.t.fd(file)
+	fd, err := w.t.Fd(file)
 	if err != nil {
 		return err
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return &os.PathError{Op: "fstat", Path: w.t.paths[file], Err: err}
+		return &os.PathError{Op: "fstat", Path: w.t.Path(file), Err: err}
 	}
 	if off >= st.Size {
 		return ErrBeyondEOF
@@ -283,48 +232,20 @@ func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 }
 
 func (w *Worker) Punch(file int, off, length int64) error {
-	fd, err := w.t.fd(file)
-	if err != nil {
-		return err
-	}
-	if err := unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, length); err != nil {
-		return &os.PathError{Op: "fallocate(PUNCH_HOLE)", Path: w.t.paths[file], Err: err}
-	}
-	return nil
+	return w.t.Punch(file, off, length)
 }
 
 func (w *Worker) ZeroRange(file int, off, length int64) error {
-	fd, err := w.t.fd(file)
-	if err != nil {
-		return err
-	}
-	if !w.t.noZeroRange.Load() {
-		err := unix.Fallocate(fd, unix.FALLOC_FL_ZERO_RANGE|unix.FALLOC_FL_KEEP_SIZE, off, length)
-		if err != unix.EOPNOTSUPP {
-			if err != nil {
-				return &os.PathError{Op: "fallocate(ZERO_RANGE)", Path: w.t.paths[file], Err: err}
-			}
-			return nil
-		}
-		w.t.noZeroRange.Store(true)
-	}
-	return w.Punch(file, off, length)
+	return w.t.ZeroRange(file, off, length)
 }
 
 func (w *Worker) Truncate(file int, size int64) error {
-	fd, err := w.t.fd(file)
-	if err != nil {
-		return err
-	}
-	if err := unix.Ftruncate(fd, size); err != nil {
-		return &os.PathError{Op: "ftruncate", Path: w.t.paths[file], Err: err}
-	}
-	return nil
+	return w.t.Truncate(file, size)
 }
 
 // Advise does nothing: there is no cache.
 func (w *Worker) Advise(file int, off, length int64) error {
-	_, err := w.t.fd(file)
+	_, err := w.t.Fd(file)
 	return err
 }
 

@@ -161,7 +161,7 @@ func TestPunchZeroTruncate(t *testing.T) {
 	if err := w.FaultWrite(0, 12*pageSize, buf); !errors.Is(err, ErrBeyondEOF) {
 		t.Errorf("FaultWrite beyond EOF: %v", err)
 	}
-	if fi, _ := os.Stat(w.t.paths[0]); fi.Size() != 10*pageSize {
+	if fi, _ := os.Stat(w.t.Path(0)); fi.Size() != 10*pageSize {
 		t.Errorf("FaultWrite beyond EOF changed the size to %d", fi.Size())
 	}
 	// A page straddling EOF: its tail reads as zeros.
