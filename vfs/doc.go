@@ -53,4 +53,9 @@
 // and writeback writes a buffer nobody changes under it. Buffers are never
 // recycled while reachable, so a reader that raced with truncation copies the old
 // contents, never another file's.
+//
+// A slot of the index keeps, next to its page, the page's data while the page
+// is a plain hit (see slot): a cached read then touches the slot and the data,
+// not the Page. That is the model's shortcut (the kernel reads the folio), kept
+// coherent by the page lock and checked by Quiesce.
 package vfs

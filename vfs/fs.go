@@ -86,7 +86,7 @@ const unwrittenBit = uint64(1) << 63
 // Mapping is the inode's address_space: the page index and the invalidation lock.
 type Mapping struct {
 	host  *Inode
-	slots []atomic.Pointer[Page] // the page index (i_pages), one slot per file page
+	slots []slot // the page index (i_pages), one slot per file page
 	// Inval is the strategy's invalidation lock (i_mmap_sem, MMAPLOCK, invalidate_lock).
 	Inval RWSem
 	// Private is per-mapping state of strategies that need more than Inval.
@@ -131,7 +131,7 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 		ino.size.Store(size)
 		m := &ino.Mapping
 		m.host = ino
-		m.slots = make([]atomic.Pointer[Page], pages)
+		m.slots = make([]slot, pages)
 		m.Inval.class = ClassInval
 		m.immap.class = ClassIMmap
 		if mi, ok := s.(MappingIniter); ok {
@@ -274,7 +274,8 @@ func (fs *FS) Quiesce() error {
 		m := &ino.Mapping
 		t.unmapRange(m, 0, ino.maxPages)
 		for i := uint64(0); i < ino.maxPages; i++ {
-			if p := m.slots[i].Load(); p != nil && p != lockEntry {
+			fs.checkHit(m, i)
+			if p := m.slots[i].page.Load(); p != nil && p != lockEntry {
 				t.lockPage(p, SiteReclaim)
 				if p.mapping == m && !p.dirty() {
 					fs.cache.remove(p)
@@ -284,6 +285,22 @@ func (fs *FS) Quiesce() error {
 		}
 	}
 	return fs.store.Sync()
+}
+
+// checkHit reports, as a violation, a slot whose hit is not its page's data
+// (see slot): a read would return stale or foreign data from it. Quiesce checks
+// every slot before it drops the cache, with nothing else running.
+func (fs *FS) checkHit(m *Mapping, i uint64) {
+	h := m.slots[i].hit.Load()
+	if h == nil {
+		return
+	}
+	p := m.slots[i].page.Load()
+	if p == nil || p == lockEntry || p.data.Load() != h {
+		fs.violation(fmt.Sprintf("hit %d %d", m.host.ino, i), func() string {
+			return fmt.Sprintf("page index: file %d page %d: the slot's hit data is not its page's data", m.host.ino, i)
+		})
+	}
 }
 
 // Check is fsck: every block a file maps must be allocated and mapped once, and

@@ -37,7 +37,7 @@ func (m *Mapping) InsertLockEntries(first, end uint64) {
 	m.entries.first.Store(first)
 	m.entries.end.Store(end)
 	for i := first; i < end; i++ {
-		m.slots[i].CompareAndSwap(nil, lockEntry)
+		m.slots[i].page.CompareAndSwap(nil, lockEntry)
 	}
 }
 
@@ -48,7 +48,7 @@ func (m *Mapping) RemoveLockEntries(first, end uint64) {
 	end = min(end, uint64(len(m.slots)))
 	m.entries.end.Store(0)
 	for i := first; i < end; i++ {
-		m.slots[i].CompareAndSwap(lockEntry, nil)
+		m.slots[i].page.CompareAndSwap(lockEntry, nil)
 	}
 	m.entries.mu.Lock()
 	if m.entries.cond.L != nil {
@@ -60,7 +60,7 @@ func (m *Mapping) RemoveLockEntries(first, end uint64) {
 // HasLockEntry reports whether any slot of [first, last] holds a lock entry.
 func (m *Mapping) HasLockEntry(first, last uint64) bool {
 	for i := first; i <= last && i < uint64(len(m.slots)); i++ {
-		if m.slots[i].Load() == lockEntry {
+		if m.slots[i].page.Load() == lockEntry {
 			return true
 		}
 	}

@@ -147,7 +147,7 @@ func (t *Task) storePage(v *vma, idx uint64, data []byte) error {
 				copy(buf[:], e.page.data.Load()[:])
 			}
 			copy(buf[:], data)
-			e.page.data.Store(buf)
+			e.page.publish(buf)
 			markAccessed(e.page)
 			v.mm.ptl.unlock(t, SiteMkwrite, Exclusive)
 			return nil

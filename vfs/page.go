@@ -31,6 +31,10 @@ type Page struct {
 
 	mapcount atomic.Int32 // page-table entries that map the page
 
+	// slot is the index slot the page was inserted in; set before the page is
+	// published and never changed, so it may be read without the page lock.
+	slot *slot
+
 	// LRU links, guarded by pageCache.lruMu.
 	prev, next *Page
 	onLRU      bool
@@ -82,9 +86,29 @@ func (c *pageCache) init(fs *FS) {
 	c.wbCond = sync.NewCond(&c.wbMu)
 }
 
+// slot is one entry of the page index: the page and, while the page is a plain
+// cache hit (uptodate, referenced, no readahead marker), its data. A read that
+// finds data in hit copies it without touching the Page, as the xarray's marks
+// let a lookup answer from the node it already holds: on a random read of a
+// cached file the Page is a cache miss of its own (RESULTS.md, Calibration).
+//
+// hit is nil or the current data of the page in page; what keeps it so:
+//   - it is set only under the page lock, with the page still in the slot
+//     (setHit), and cleared under the page lock before the page leaves the slot
+//     (pageCache.remove), so a read that starts after a truncation completed
+//     cannot find the old data here;
+//   - whoever publishes new data (write, a store through a mapping) moves hit to
+//     the page's current data (Page.publish);
+//   - reclaim clears it with the referenced bit, so the next read takes the
+//     full path and marks the page accessed again.
+type slot struct {
+	page atomic.Pointer[Page]
+	hit  atomic.Pointer[[PageSize]byte]
+}
+
 // lookup returns the page at idx, or nil. It takes no lock.
 func (m *Mapping) lookup(idx uint64) *Page {
-	p := m.slots[idx].Load()
+	p := m.slots[idx].page.Load()
 	if p == lockEntry {
 		return nil
 	}
@@ -95,8 +119,9 @@ func (m *Mapping) lookup(idx uint64) *Page {
 // or a lock entry).
 func (c *pageCache) insert(m *Mapping, p *Page) bool {
 	p.mapping = m
-	if !m.slots[p.index].CompareAndSwap(nil, p) {
-		p.mapping = nil
+	p.slot = &m.slots[p.index]
+	if !p.slot.page.CompareAndSwap(nil, p) {
+		p.mapping, p.slot = nil, nil
 		return false
 	}
 	c.nrPages.Add(1)
@@ -112,7 +137,8 @@ func (c *pageCache) insert(m *Mapping, p *Page) bool {
 // remove deletes a locked page from its mapping and the LRU.
 func (c *pageCache) remove(p *Page) {
 	m := p.mapping
-	m.slots[p.index].CompareAndSwap(p, m.entries.vacant(p.index))
+	p.slot.hit.Store(nil)
+	p.slot.page.CompareAndSwap(p, m.entries.vacant(p.index))
 	p.mapping = nil
 	if p.flags.Load()&pgDirty != 0 {
 		p.clear(pgDirty)
@@ -171,6 +197,7 @@ func (t *Task) reclaim(n int) {
 		c.hand = p.prev
 		if p.flags.Load()&pgReferenced != 0 {
 			p.clear(pgReferenced)
+			p.slot.hit.Store(nil)
 			continue
 		}
 		if p.flags.Load()&(pgDirty|pgWriteback) != 0 {
@@ -193,6 +220,46 @@ func (t *Task) reclaim(n int) {
 		}
 		t.unlockPage(p, SiteReclaim)
 	}
+}
+
+// publish makes buf the page's data and moves the slot's hit to it. The page is
+// locked or mapped writable (under ptl), so it is in its slot; stores through
+// two mappings may race, so hit follows p.data by compare-and-swap until it
+// holds the latest (each publisher retries after its own store).
+func (p *Page) publish(buf *[PageSize]byte) {
+	p.data.Store(buf)
+	for {
+		h := p.slot.hit.Load()
+		d := p.data.Load()
+		if h == nil || h == d || p.slot.hit.CompareAndSwap(h, d) {
+			return
+		}
+	}
+}
+
+// hitFlags are the flags of a page whose data may be in its slot's hit.
+const hitFlags = pgUptodate | pgReferenced
+
+// setHit puts the data of page p of m in its slot after a read found it there
+// the slow way. Under the page lock, a page in its slot that no page table maps
+// cannot be removed or get new data (writes lock the page; a store through a
+// mapping needs a writable entry, and mapping the page takes its lock), so the
+// data stored is current until the next publish or remove. It tries the lock
+// without waiting (a busy page keeps the slow path) and, like the accessed
+// bit, is the model's shortcut, not a lock the kernel takes: it is not counted
+// in the lock statistics.
+func setHit(m *Mapping, p *Page) {
+	if p.mapcount.Load() != 0 || p.flags.Load()&(hitFlags|pgReadahead|pgError) != hitFlags || !p.lock.TryLock() {
+		return
+	}
+	if p.mapping == m && p.mapcount.Load() == 0 && p.flags.Load()&(hitFlags|pgReadahead|pgError) == hitFlags {
+		d := p.data.Load()
+		p.slot.hit.Store(d)
+		if p.flags.Load()&pgReferenced == 0 { // reclaim cleared it meanwhile: let it
+			p.slot.hit.CompareAndSwap(d, nil)
+		}
+	}
+	p.lock.Unlock()
 }
 
 // markAccessed sets the referenced bit without writing the cache line when it

@@ -43,7 +43,8 @@ func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
 			break
 		}
 		end := min(off+int64(len(buf)), size)
-		batch, err := t.getPages(ino, uint64(pos/PageSize), uint64((end-1)/PageSize))
+		first := uint64(pos / PageSize)
+		batch, err := t.getPages(ino, first, uint64((end-1)/PageSize))
 		if errors.Is(err, ErrBeyondEOF) {
 			break // truncated under us: a short read, as at end of file (not SIGBUS)
 		}
@@ -52,8 +53,8 @@ func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
 		}
 		// i_size may have shrunk while we looked up the pages: copy only below it.
 		size = ino.size.Load()
-		for _, p := range batch {
-			start := int64(p.index) * PageSize
+		for k, e := range batch {
+			start := int64(first+uint64(k)) * PageSize
 			if pos >= size || pos >= end || start > pos {
 				break
 			}
@@ -61,10 +62,17 @@ func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
 			if lim > PageSize {
 				lim = PageSize
 			}
-			n := copy(buf[done:], p.data.Load()[pos-start:lim])
+			data := e.data
+			if data == nil {
+				data = e.page.data.Load()
+			}
+			n := copy(buf[done:], data[pos-start:lim])
 			done += n
 			pos += int64(n)
-			markAccessed(p)
+			if e.page != nil {
+				markAccessed(e.page)
+				setHit(&ino.Mapping, e.page)
+			}
 		}
 		t.ra[ino.ino].prev = uint64((pos-1)/PageSize) + 1
 		if pos >= size {
@@ -74,20 +82,31 @@ func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
 	return done, nil
 }
 
+// batchPage is a page of a read batch: its data if the slot had it (a hit, see
+// slot), else the page.
+type batchPage struct {
+	page *Page
+	data *[PageSize]byte
+}
+
 // getPages is filemap_get_pages: it returns at least one uptodate page starting
-// at idx, and at most the cached run up to last.
-func (t *Task) getPages(ino *Inode, idx, last uint64) ([]*Page, error) {
+// at idx, and at most the cached run up to last, in index order.
+func (t *Task) getPages(ino *Inode, idx, last uint64) ([]batchPage, error) {
 	m, s := &ino.Mapping, t.fs.strategy
 	s.Enter(t, m, SiteReadBatch, idx, last)
 	defer s.Exit(t, m, SiteReadBatch, idx, last)
 	for {
 		batch := t.batch[:0]
 		for i := idx; i <= last && len(batch) < maxBatch; i++ {
+			if d := m.slots[i].hit.Load(); d != nil {
+				batch = append(batch, batchPage{data: d})
+				continue
+			}
 			p := m.lookup(i)
 			if p == nil {
 				break
 			}
-			batch = append(batch, p)
+			batch = append(batch, batchPage{page: p})
 			if p.flags.Load()&(pgUptodate|pgReadahead) != pgUptodate {
 				break
 			}
@@ -101,10 +120,13 @@ func (t *Task) getPages(ino *Inode, idx, last uint64) ([]*Page, error) {
 			if p == nil {
 				continue // lost a race with another creator: look again
 			}
-			batch = append(batch, p)
+			batch = append(batch, batchPage{page: p})
 		}
 		t.batch = batch
-		lp := batch[len(batch)-1]
+		lp := batch[len(batch)-1].page
+		if lp == nil {
+			return batch, nil // ends with a hit: uptodate, no readahead marker
+		}
 		if lp.has(pgReadahead) {
 			t.asyncReadahead(ino, lp)
 		}
@@ -246,7 +268,7 @@ func (t *Task) readahead(ino *Inode, start, n, mark uint64) error {
 		pages = pages[:0]
 	}
 	for i := start; i < end; i++ {
-		if m.slots[i].Load() != nil {
+		if m.slots[i].page.Load() != nil {
 			submit()
 			continue
 		}

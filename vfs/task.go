@@ -29,7 +29,7 @@ type Task struct {
 	strategyState []any // see PushStrategyState
 
 	// scratch, reused to avoid allocation per operation
-	batch  []*Page
+	batch  []batchPage
 	iov    [][]byte
 	bounce *[PageSize]byte // ReadToMapping's page on its way to the user buffer
 }

@@ -67,7 +67,7 @@ func (t *Task) writePage(ino *Inode, idx uint64, src []byte) error {
 	}
 	buf := newBuffer()
 	copy(buf[:], src)
-	p.data.Store(buf)
+	p.publish(buf)
 	p.set(pgUptodate)
 	t.fs.cache.markDirty(p)
 	markAccessed(p)
