@@ -50,7 +50,8 @@ type FS struct {
 	opts     Options
 	inodes   []*Inode
 
-	cache pageCache
+	cache   pageCache
+	buffers bufferPool // page buffers past their grace period
 
 	graph lockGraph // the lock-class graph, with Validate
 
@@ -124,6 +125,7 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 		kick:     make(chan struct{}, 1),
 	}
 	fs.cache.init(fs)
+	fs.buffers.maxFree = int(max(4, fs.cache.maxPages/retireBatch/8))
 	pages := uint64(size / PageSize)
 	for i := 0; i < files; i++ {
 		ino := &Inode{ino: i, maxPages: pages, bmap: make([]uint64, pages)}
@@ -265,6 +267,7 @@ func (fs *FS) Violations() []string {
 func (fs *FS) Quiesce() error {
 	t := fs.NewTask()
 	defer t.Close()
+	t.opStart()
 	for _, ino := range fs.inodes {
 		if err := t.writebackRange(ino, 0, ino.maxPages, true); err != nil {
 			return err
@@ -279,6 +282,7 @@ func (fs *FS) Quiesce() error {
 				t.lockPage(p, SiteReclaim)
 				if p.mapping == m && !p.dirty() {
 					fs.cache.remove(p)
+					t.retire(p.data.Load())
 				}
 				t.unlockPage(p, SiteReclaim)
 			}

@@ -7,18 +7,24 @@ import (
 
 // Punch is fallocate(PUNCH_HOLE|KEEP_SIZE): the pages of the range become a hole.
 func (t *Task) Punch(file int, off, length int64) error {
+	t.opStart()
+	defer t.opDone()
 	return t.invalidateOp(file, off, length, SitePunch)
 }
 
 // ZeroRange is fallocate(ZERO_RANGE|KEEP_SIZE): the range reads as zeros; its
 // blocks stay allocated as unwritten extents.
 func (t *Task) ZeroRange(file int, off, length int64) error {
+	t.opStart()
+	defer t.opDone()
 	return t.invalidateOp(file, off, length, SiteZero)
 }
 
 // Truncate is ftruncate: it sets i_size; shrinking drops the pages and frees
 // the blocks past the new size.
 func (t *Task) Truncate(file int, size int64) error {
+	t.opStart()
+	defer t.opDone()
 	ino, err := t.fs.inode(file)
 	if err != nil {
 		return err
@@ -111,6 +117,7 @@ func (t *Task) truncatePages(ino *Inode, first, end uint64, site Site) {
 				t.unmapPage(m, p)
 			}
 			c.remove(p)
+			t.retire(p.data.Load())
 		}
 		t.unlockPage(p, site)
 	}

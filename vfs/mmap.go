@@ -93,6 +93,8 @@ func (t *Task) faultPage(file int, off int64) (*Inode, *vma, uint64, error) {
 // FaultRead drops the task's mapping of the page at off and loads it through the
 // mapping: a read fault.
 func (t *Task) FaultRead(file int, off int64, buf []byte) error {
+	t.opStart()
+	defer t.opDone()
 	_, v, idx, err := t.faultPage(file, off)
 	if err != nil {
 		return err
@@ -123,6 +125,8 @@ func (t *Task) loadPage(v *vma, idx uint64, buf []byte) error {
 // FaultWrite drops the task's mapping of the page and stores data (one page)
 // through the mapping: a write fault on a shared mapping, through page_mkwrite.
 func (t *Task) FaultWrite(file int, off int64, data []byte) error {
+	t.opStart()
+	defer t.opDone()
 	_, v, idx, err := t.faultPage(file, off)
 	if err != nil {
 		return err
@@ -139,7 +143,7 @@ func (t *Task) FaultWrite(file int, off int64, data []byte) error {
 // ->page_mkwrite) unless the page is mapped writable. A store publishes a new
 // buffer, so readers never see it torn.
 func (t *Task) storePage(v *vma, idx uint64, data []byte) error {
-	buf := newBuffer()
+	buf := t.pageBuffer()
 	for {
 		v.mm.ptl.lock(t, SiteMkwrite, Exclusive)
 		if e := v.ptes[idx]; e.page != nil && e.writable {
@@ -147,7 +151,7 @@ func (t *Task) storePage(v *vma, idx uint64, data []byte) error {
 				copy(buf[:], e.page.data.Load()[:])
 			}
 			copy(buf[:], data)
-			e.page.publish(buf)
+			t.publish(e.page, buf)
 			markAccessed(e.page)
 			v.mm.ptl.unlock(t, SiteMkwrite, Exclusive)
 			return nil

@@ -216,25 +216,28 @@ func (t *Task) reclaim(n int) {
 			}
 			if p.mapcount.Load() == 0 {
 				c.remove(p)
+				t.retire(p.data.Load())
 			}
 		}
 		t.unlockPage(p, SiteReclaim)
 	}
 }
 
-// publish makes buf the page's data and moves the slot's hit to it. The page is
-// locked or mapped writable (under ptl), so it is in its slot; stores through
-// two mappings may race, so hit follows p.data by compare-and-swap until it
-// holds the latest (each publisher retries after its own store).
-func (p *Page) publish(buf *[PageSize]byte) {
-	p.data.Store(buf)
+// publish makes buf the page's data, moves the slot's hit to it and retires
+// the old data. The page is locked or mapped writable (under ptl), so it is in
+// its slot; stores through two mappings may race, so hit follows p.data by
+// compare-and-swap until it holds the latest (each publisher retries after its
+// own store).
+func (t *Task) publish(p *Page, buf *[PageSize]byte) {
+	old := p.data.Swap(buf)
 	for {
 		h := p.slot.hit.Load()
 		d := p.data.Load()
 		if h == nil || h == d || p.slot.hit.CompareAndSwap(h, d) {
-			return
+			break
 		}
 	}
+	t.retire(old)
 }
 
 // hitFlags are the flags of a page whose data may be in its slot's hit.

@@ -11,6 +11,8 @@ const maxBatch = 512
 // Read is read(2) on a file: a buffered read of len(buf) bytes at off. It
 // returns a short count at end of file.
 func (t *Task) Read(file int, off int64, buf []byte) (int, error) {
+	t.opStart()
+	defer t.opDone()
 	ino, err := t.fs.inode(file)
 	if err != nil {
 		return 0, err
@@ -219,7 +221,7 @@ func (t *Task) readPages(ino *Inode, pages []*Page) error {
 		iov := t.iov[:0]
 		bufs := make([]*[PageSize]byte, j-i)
 		for k := range bufs {
-			bufs[k] = newBuffer()
+			bufs[k] = t.pageBuffer()
 			iov = append(iov, bufs[k][:])
 		}
 		t.iov = iov
@@ -361,6 +363,8 @@ func (t *Task) asyncReadahead(ino *Inode, p *Page) {
 
 // Advise is fadvise(WILLNEED): force_page_cache_ra over the range, in windows.
 func (t *Task) Advise(file int, off, length int64) error {
+	t.opStart()
+	defer t.opDone()
 	ino, first, end, err := t.pageRange(file, off, length)
 	if err != nil || first == end {
 		return err

@@ -28,6 +28,10 @@ type Task struct {
 
 	strategyState []any // see PushStrategyState
 
+	qs      qsState           // quiescent states, for the buffer pool
+	spare   []*[PageSize]byte // buffers past their grace period, for this task's next pages
+	retired []*[PageSize]byte // buffers this task unpublished, not sealed yet
+
 	// scratch, reused to avoid allocation per operation
 	batch  []batchPage
 	iov    [][]byte
@@ -49,6 +53,7 @@ func (fs *FS) NewTask() *Task {
 		t.hist = new(lockHist)
 	}
 	t.mm = newMM(len(fs.inodes))
+	fs.buffers.register(&t.qs)
 	fs.tasksMu.Lock()
 	fs.tasks = append(fs.tasks, t)
 	fs.tasksMu.Unlock()
@@ -58,6 +63,12 @@ func (fs *FS) NewTask() *Task {
 // Close unmaps the task's mappings. Its lock statistics stay in the totals.
 func (t *Task) Close() error {
 	t.mm.unmapAll(t)
+	if len(t.retired) > 0 {
+		t.fs.buffers.seal(t.retired)
+		t.retired = nil
+	}
+	t.spare = nil
+	t.fs.buffers.unregister(&t.qs)
 	if len(t.held) > 0 {
 		return fmt.Errorf("task closed holding %s", t.Held())
 	}

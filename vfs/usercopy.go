@@ -18,6 +18,8 @@ import "fmt"
 // SiteReadEntry a lock that the fault path takes takes it recursively here, and
 // takes mmap_lock under it, against the lock order.
 func (t *Task) ReadToMapping(file int, off int64, length int, dstFile int, dstOff int64) (int, error) {
+	t.opStart()
+	defer t.opDone()
 	ino, err := t.fs.inode(file)
 	if err != nil {
 		return 0, err
@@ -81,6 +83,8 @@ func (t *Task) ReadToMapping(file int, off int64, length int, dstFile int, dstOf
 // task's mapping of it into buf, faulting pages in as needed but dropping none:
 // how a program reads back its mapped buffer.
 func (t *Task) LoadMapped(file int, off int64, buf []byte) error {
+	t.opStart()
+	defer t.opDone()
 	ino, err := t.fs.inode(file)
 	if err != nil {
 		return err

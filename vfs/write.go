@@ -10,6 +10,8 @@ import (
 // under i_rwsem exclusive in every strategy. It allocates blocks for holes and
 // extends i_size, then throttles if too much of the cache is dirty.
 func (t *Task) Write(file int, off int64, data []byte) (int, error) {
+	t.opStart()
+	defer t.opDone()
 	ino, first, end, err := t.pageRange(file, off, int64(len(data)))
 	if err != nil {
 		return 0, err
@@ -65,9 +67,9 @@ func (t *Task) writePage(ino *Inode, idx uint64, src []byte) error {
 		}
 		p.block = blk
 	}
-	buf := newBuffer()
+	buf := t.pageBuffer()
 	copy(buf[:], src)
-	p.publish(buf)
+	t.publish(p, buf)
 	p.set(pgUptodate)
 	t.fs.cache.markDirty(p)
 	markAccessed(p)
@@ -268,16 +270,20 @@ func (fs *FS) flusher() {
 		case <-tick.C:
 		case <-fs.kick:
 		}
+		t.opStart()
 		for _, ino := range fs.inodes {
 			if ino.Mapping.nrDirty.Load() > 0 {
 				_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next sync reports it
 			}
 		}
+		t.offline() // asleep until the next tick: grace periods need not wait
 	}
 }
 
 // Sync is fsync of a file: write back its dirty pages and wait.
 func (t *Task) Sync(file int) error {
+	t.opStart()
+	defer t.opDone()
 	ino, err := t.fs.inode(file)
 	if err != nil {
 		return err

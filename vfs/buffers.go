@@ -1,0 +1,174 @@
+package vfs
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Page buffers are recycled after a grace period, as the kernel frees a folio
+// only after an RCU grace period and its last reference: a buffer that left
+// the cache (its page removed, or new data published over it) may still be
+// being copied by a reader that loaded it without a lock, so it is reused only
+// once every task that could have loaded it has finished the operation it was
+// in. The scheme is quiescent-state based (QSBR, the non-preemptible kernel's
+// RCU): a task reports a quiescent state at the end of each exported
+// operation (Read, Write, FaultRead, ...), one atomic add, and nothing at the
+// start of one. Retired buffers are sealed in batches with a snapshot of every
+// task's state; a batch is reusable when every task in the snapshot has since
+// ended an operation or was offline (between operations and said so: a new
+// task, the flusher asleep, a closed task).
+//
+// Without recycling every page read or written would allocate a buffer and
+// leave the old one to the garbage collector, which then runs many times a
+// second to keep the heap near the cache size. Anything the pool does not
+// take back (a batch whose grace period stalls behind a long operation, a full
+// pool) falls back to the collector, which is always safe.
+
+const (
+	retireBatch = 64 // buffers per sealed batch
+	// maxSealed is how many sealed batches wait at most; beyond it the oldest
+	// goes to the collector (a task stuck in one long operation stalls them).
+	maxSealed = 256
+	// qsOffline is the low bit of a task's state: set between operations by
+	// tasks that may stay idle; the rest counts ended operations (by 2).
+	qsOffline = 1
+)
+
+// qsState is a task's quiescent-state word, on its own cache line: its owner
+// writes it once per operation, the pool reads it when it checks a batch.
+type qsState struct {
+	_     [64]byte
+	state atomic.Uint64
+	_     [56]byte
+}
+
+// sealedBatch is a batch of retired buffers and the task states when it was
+// sealed (after the buffers were unpublished).
+type sealedBatch struct {
+	bufs   []*[PageSize]byte
+	tasks  []*qsState
+	states []uint64
+}
+
+// passed reports whether every task has ended an operation, or was offline,
+// since b was sealed.
+func (b *sealedBatch) passed() bool {
+	for i, q := range b.tasks {
+		if v := b.states[i]; v&qsOffline == 0 && q.state.Load() == v {
+			return false
+		}
+	}
+	return true
+}
+
+// bufferPool is the filesystem's pool of page buffers past their grace period.
+type bufferPool struct {
+	mu      sync.Mutex
+	tasks   []*qsState // online or offline; removed at Close
+	sealed  []*sealedBatch
+	free    [][]*[PageSize]byte // batches ready for reuse
+	maxFree int                 // batches kept at most (the cache's pages)
+}
+
+func (bp *bufferPool) register(q *qsState) {
+	q.state.Store(qsOffline)
+	bp.mu.Lock()
+	bp.tasks = append(bp.tasks, q)
+	bp.mu.Unlock()
+}
+
+func (bp *bufferPool) unregister(q *qsState) {
+	q.state.Store((q.state.Load() + 2) | qsOffline) // it has passed every batch sealed so far
+	bp.mu.Lock()
+	for i, x := range bp.tasks {
+		if x == q {
+			bp.tasks = append(bp.tasks[:i], bp.tasks[i+1:]...)
+			break
+		}
+	}
+	bp.mu.Unlock()
+}
+
+// seal queues a full batch of retired buffers with a snapshot of the tasks.
+// The caller unpublished them before (program order, sequentially consistent
+// atomics): a task whose state changes after the snapshot ended the operation
+// in which it could have loaded them, and later operations load what replaced
+// them.
+func (bp *bufferPool) seal(bufs []*[PageSize]byte) {
+	bp.mu.Lock()
+	b := &sealedBatch{bufs: bufs, tasks: make([]*qsState, len(bp.tasks)), states: make([]uint64, len(bp.tasks))}
+	copy(b.tasks, bp.tasks)
+	for i, q := range b.tasks {
+		b.states[i] = q.state.Load()
+	}
+	if len(bp.sealed) >= maxSealed {
+		bp.sealed[0] = nil // to the collector
+		bp.sealed = bp.sealed[1:]
+	}
+	bp.sealed = append(bp.sealed, b)
+	bp.mu.Unlock()
+}
+
+// take returns a batch of buffers past their grace period, or nil.
+func (bp *bufferPool) take() []*[PageSize]byte {
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	for len(bp.sealed) > 0 && bp.sealed[0].passed() {
+		if len(bp.free) < bp.maxFree {
+			bp.free = append(bp.free, bp.sealed[0].bufs)
+		}
+		bp.sealed[0] = nil
+		bp.sealed = bp.sealed[1:]
+	}
+	if n := len(bp.free); n > 0 {
+		bufs := bp.free[n-1]
+		bp.free[n-1] = nil
+		bp.free = bp.free[:n-1]
+		return bufs
+	}
+	return nil
+}
+
+// pageBuffer returns a page buffer for new page data: a recycled one (its old
+// contents are garbage: every caller overwrites the whole page) or a new one.
+func (t *Task) pageBuffer() *[PageSize]byte {
+	if n := len(t.spare); n > 0 {
+		b := t.spare[n-1]
+		t.spare[n-1] = nil
+		t.spare = t.spare[:n-1]
+		return b
+	}
+	if bufs := t.fs.buffers.take(); bufs != nil {
+		t.spare = bufs
+		return t.pageBuffer()
+	}
+	return newBuffer()
+}
+
+// retire hands back a buffer that is no longer published (replaced or its page
+// removed); it is reused after a grace period.
+func (t *Task) retire(b *[PageSize]byte) {
+	if b == nil || b == zeroPage {
+		return
+	}
+	t.retired = append(t.retired, b)
+	if len(t.retired) == retireBatch {
+		t.fs.buffers.seal(t.retired)
+		t.retired = make([]*[PageSize]byte, 0, retireBatch)
+	}
+}
+
+// opDone reports a quiescent state: the task holds no page buffer it loaded
+// during the operation that ends. Every exported operation calls it on return.
+func (t *Task) opDone() { t.qs.state.Add(2) }
+
+// opStart brings a task that was offline back online before it loads anything.
+func (t *Task) opStart() {
+	if t.qs.state.Load()&qsOffline != 0 {
+		t.qs.state.And(^uint64(qsOffline))
+	}
+}
+
+// offline says the task is between operations and may stay there: grace
+// periods do not wait for it until its next operation.
+func (t *Task) offline() { t.qs.state.Or(qsOffline) }

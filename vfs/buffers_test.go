@@ -1,0 +1,114 @@
+package vfs
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+
+	"github.com/rwbench/rwbench/blockdev"
+)
+
+func bufferFS(t *testing.T, cachePages int64) *FS {
+	t.Helper()
+	fs, err := New(blockdev.NewMemory(512, 0), NewTableStrategy("none", "", Table{}), 1, 256*PageSize,
+		Options{CacheBytes: cachePages * PageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fs.Close() })
+	return fs
+}
+
+// TestGracePeriod: a batch of retired buffers is not reused while a task that
+// was in an operation when it was sealed is still in it; offline tasks do not
+// hold it back.
+func TestGracePeriod(t *testing.T) {
+	tests := []struct {
+		name      string
+		reader    func(r *Task) // what the other task does before the batch is sealed
+		heldBack  bool
+		afterward func(r *Task) // and then
+	}{
+		{"reader in an operation holds it back", func(r *Task) { r.opStart() }, true, func(r *Task) { r.opDone() }},
+		{"a new task is offline", func(r *Task) {}, false, nil},
+		{"a task between operations that said so", func(r *Task) { r.opStart(); r.opDone(); r.offline() }, false, nil},
+		{"a closed task", func(r *Task) { r.opStart(); r.Close() }, false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := bufferFS(t, 1024)
+			w, r := fs.NewTask(), fs.NewTask()
+			defer w.Close()
+			tc.reader(r)
+			w.opStart()
+			for range retireBatch {
+				w.retire(new([PageSize]byte))
+			}
+			w.opDone()
+			if got := fs.buffers.take() == nil; got != tc.heldBack {
+				t.Fatalf("held back = %v, want %v", got, tc.heldBack)
+			}
+			if tc.afterward != nil {
+				tc.afterward(r)
+				if fs.buffers.take() == nil {
+					t.Fatal("still held back after the reader's operation ended")
+				}
+			}
+		})
+	}
+}
+
+// TestBuffersRecycled: a writer rewriting pages and readers reading them, on a
+// cache smaller than the file, reuse retired buffers, and every read returns
+// what was last written (the race detector watches the reuse).
+func TestBuffersRecycled(t *testing.T) {
+	fs := bufferFS(t, 64)
+	const pages = 256
+	var wg sync.WaitGroup
+	reused := 0
+	wg.Add(1)
+	go func() { // the writer owns the pages' contents: byte i of page p is round
+		defer wg.Done()
+		tk := fs.NewTask()
+		defer tk.Close()
+		buf := make([]byte, PageSize)
+		for round := 1; round <= 8; round++ {
+			for p := range pages {
+				for i := range buf {
+					buf[i] = byte(round)
+				}
+				if _, err := tk.Write(0, int64(p)*PageSize, buf); err != nil {
+					t.Error(err)
+					return
+				}
+				if n := len(tk.spare); n > 0 {
+					reused++
+				}
+			}
+		}
+	}()
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk := fs.NewTask()
+			defer tk.Close()
+			buf := make([]byte, PageSize)
+			for i := range 4000 {
+				p := int64(i*37) % pages
+				if _, err := tk.Read(0, p*PageSize, buf); err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(buf, bytes.Repeat(buf[:1], PageSize)) {
+					t.Errorf("page %d is torn or foreign: starts %d, has %d", p, buf[0], buf[PageSize-1])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if reused == 0 {
+		t.Fatal("no buffer was reused")
+	}
+}
