@@ -26,9 +26,10 @@ import (
 
 const (
 	retireBatch = 64 // buffers per sealed batch
-	// maxSealed is how many sealed batches wait at most; beyond it the oldest
-	// goes to the collector (a task stuck in one long operation stalls them).
-	maxSealed = 256
+	// maxSealed is how many sealed batches wait at most (8MiB); beyond it the
+	// oldest goes to the collector (a task stuck in one long operation, such
+	// as a wait for a lock, stalls them).
+	maxSealed = 32
 	// qsOffline is the low bit of a task's state: set between operations by
 	// tasks that may stay idle; the rest counts ended operations (by 2).
 	qsOffline = 1
@@ -67,7 +68,7 @@ type bufferPool struct {
 	tasks   []*qsState // online or offline; removed at Close
 	sealed  []*sealedBatch
 	free    [][]*[PageSize]byte // batches ready for reuse
-	maxFree int                 // batches kept at most (the cache's pages)
+	maxFree int                 // batches kept at most (1/32 of the cache)
 }
 
 func (bp *bufferPool) register(q *qsState) {
@@ -158,9 +159,14 @@ func (t *Task) retire(b *[PageSize]byte) {
 	}
 }
 
-// opDone reports a quiescent state: the task holds no page buffer it loaded
-// during the operation that ends. Every exported operation calls it on return.
-func (t *Task) opDone() { t.qs.state.Add(2) }
+// opDone ends an operation: every exported operation calls it on return.
+func (t *Task) opDone() { t.quiescent() }
+
+// quiescent reports a quiescent state: the task holds no page buffer it loaded
+// before, and will not use one. The end of an operation is one; writeback is
+// another after each run it submits, so that the flusher's long passes do not
+// stall grace periods.
+func (t *Task) quiescent() { t.qs.state.Add(2) }
 
 // opStart brings a task that was offline back online before it loads anything.
 func (t *Task) opStart() {

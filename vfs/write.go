@@ -202,8 +202,12 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 	m := &ino.Mapping
 	var run []wbPage
 	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
 		err := t.submitWriteback(ino, run)
 		run = run[:0]
+		t.quiescent() // the run is written: nothing loaded before is used after
 		return err
 	}
 	for i := first; i < end; i++ {
