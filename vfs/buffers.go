@@ -3,6 +3,9 @@ package vfs
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
+
+	"github.com/rwbench/rwbench/blockdev"
 )
 
 // Page buffers are recycled after a grace period, as the kernel frees a folio
@@ -18,18 +21,17 @@ import (
 // ended an operation or was offline (between operations and said so: a new
 // task, the flusher asleep, a closed task).
 //
-// Without recycling every page read or written would allocate a buffer and
-// leave the old one to the garbage collector, which then runs many times a
-// second to keep the heap near the cache size. Anything the pool does not
-// take back (a batch whose grace period stalls behind a long operation, a full
-// pool) falls back to the collector, which is always safe.
+// Buffers come in slabs of retireBatch, allocated when the pool has none past
+// its grace period, and stay with the filesystem: its page memory is the
+// high-water mark of the cache plus the buffers waiting out a grace period,
+// and a read or a write makes no garbage. (Leaving old buffers to the garbage
+// collector made it run many times a second, at 20% of the CPU, to hold the
+// heap near the cache size.) A task stuck in one long operation, such as a
+// wait for a lock, stalls grace periods: meanwhile the pool grows by what the
+// others retire.
 
 const (
-	retireBatch = 64 // buffers per sealed batch
-	// maxSealed is how many sealed batches wait at most (8MiB); beyond it the
-	// oldest goes to the collector (a task stuck in one long operation, such
-	// as a wait for a lock, stalls them).
-	maxSealed = 32
+	retireBatch = 64 // buffers per slab and per sealed batch
 	// qsOffline is the low bit of a task's state: set between operations by
 	// tasks that may stay idle; the rest counts ended operations (by 2).
 	qsOffline = 1
@@ -64,11 +66,11 @@ func (b *sealedBatch) passed() bool {
 
 // bufferPool is the filesystem's pool of page buffers past their grace period.
 type bufferPool struct {
-	mu      sync.Mutex
-	tasks   []*qsState // online or offline; removed at Close
-	sealed  []*sealedBatch
-	free    [][]*[PageSize]byte // batches ready for reuse
-	maxFree int                 // batches kept at most (1/32 of the cache)
+	mu     sync.Mutex
+	tasks  []*qsState // online or offline; removed at Close
+	sealed []*sealedBatch
+	free   [][]*[PageSize]byte // batches ready for reuse
+	slabs  int                 // slabs allocated
 }
 
 func (bp *bufferPool) register(q *qsState) {
@@ -102,22 +104,16 @@ func (bp *bufferPool) seal(bufs []*[PageSize]byte) {
 	for i, q := range b.tasks {
 		b.states[i] = q.state.Load()
 	}
-	if len(bp.sealed) >= maxSealed {
-		bp.sealed[0] = nil // to the collector
-		bp.sealed = bp.sealed[1:]
-	}
 	bp.sealed = append(bp.sealed, b)
 	bp.mu.Unlock()
 }
 
-// take returns a batch of buffers past their grace period, or nil.
+// take returns a batch of buffers past their grace period, or a new slab.
 func (bp *bufferPool) take() []*[PageSize]byte {
 	bp.mu.Lock()
 	defer bp.mu.Unlock()
 	for len(bp.sealed) > 0 && bp.sealed[0].passed() {
-		if len(bp.free) < bp.maxFree {
-			bp.free = append(bp.free, bp.sealed[0].bufs)
-		}
+		bp.free = append(bp.free, bp.sealed[0].bufs)
 		bp.sealed[0] = nil
 		bp.sealed = bp.sealed[1:]
 	}
@@ -127,23 +123,44 @@ func (bp *bufferPool) take() []*[PageSize]byte {
 		bp.free = bp.free[:n-1]
 		return bufs
 	}
-	return nil
+	bp.slabs++
+	return newSlab()
+}
+
+// newSlab allocates retireBatch page buffers in one object. The Go allocator
+// places an object this large on a page boundary, so every buffer is aligned
+// for O_DIRECT; the check keeps us honest if that changes.
+func newSlab() []*[PageSize]byte {
+	slab := make([]byte, retireBatch*PageSize)
+	if uintptr(unsafe.Pointer(&slab[0]))%PageSize != 0 {
+		slab = blockdev.AlignedBuffer(retireBatch * PageSize)
+	}
+	bufs := make([]*[PageSize]byte, retireBatch)
+	for i := range bufs {
+		bufs[i] = (*[PageSize]byte)(slab[i*PageSize : (i+1)*PageSize])
+	}
+	return bufs
+}
+
+// Slabs returns how many slabs of page buffers the filesystem has allocated:
+// its page memory is Slabs() * 64 pages.
+func (fs *FS) Slabs() int {
+	fs.buffers.mu.Lock()
+	defer fs.buffers.mu.Unlock()
+	return fs.buffers.slabs
 }
 
 // pageBuffer returns a page buffer for new page data: a recycled one (its old
 // contents are garbage: every caller overwrites the whole page) or a new one.
 func (t *Task) pageBuffer() *[PageSize]byte {
-	if n := len(t.spare); n > 0 {
-		b := t.spare[n-1]
-		t.spare[n-1] = nil
-		t.spare = t.spare[:n-1]
-		return b
+	if len(t.spare) == 0 {
+		t.spare = t.fs.buffers.take()
 	}
-	if bufs := t.fs.buffers.take(); bufs != nil {
-		t.spare = bufs
-		return t.pageBuffer()
-	}
-	return newBuffer()
+	n := len(t.spare)
+	b := t.spare[n-1]
+	t.spare[n-1] = nil
+	t.spare = t.spare[:n-1]
+	return b
 }
 
 // retire hands back a buffer that is no longer published (replaced or its page

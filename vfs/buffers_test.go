@@ -41,16 +41,20 @@ func TestGracePeriod(t *testing.T) {
 			defer w.Close()
 			tc.reader(r)
 			w.opStart()
+			retired := map[*[PageSize]byte]bool{}
 			for range retireBatch {
-				w.retire(new([PageSize]byte))
+				b := new([PageSize]byte)
+				retired[b] = true
+				w.retire(b)
 			}
 			w.opDone()
-			if got := fs.buffers.take() == nil; got != tc.heldBack {
+			// take hands out the retired batch once it passed, else a new slab.
+			if got := !retired[fs.buffers.take()[0]]; got != tc.heldBack {
 				t.Fatalf("held back = %v, want %v", got, tc.heldBack)
 			}
 			if tc.afterward != nil {
 				tc.afterward(r)
-				if fs.buffers.take() == nil {
+				if !retired[fs.buffers.take()[0]] {
 					t.Fatal("still held back after the reader's operation ended")
 				}
 			}
@@ -65,7 +69,6 @@ func TestBuffersRecycled(t *testing.T) {
 	fs := bufferFS(t, 64)
 	const pages = 256
 	var wg sync.WaitGroup
-	reused := 0
 	wg.Add(1)
 	go func() { // the writer owns the pages' contents: byte i of page p is round
 		defer wg.Done()
@@ -80,9 +83,6 @@ func TestBuffersRecycled(t *testing.T) {
 				if _, err := tk.Write(0, int64(p)*PageSize, buf); err != nil {
 					t.Error(err)
 					return
-				}
-				if n := len(tk.spare); n > 0 {
-					reused++
 				}
 			}
 		}
@@ -108,7 +108,10 @@ func TestBuffersRecycled(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if reused == 0 {
-		t.Fatal("no buffer was reused")
+	// 2048 page writes and the reads' misses through a 64-page cache: without
+	// reuse they would take a buffer each.
+	if n := fs.Slabs() * retireBatch; n > 1024 {
+		t.Fatalf("%d buffers allocated", n)
 	}
+	t.Logf("%d slabs", fs.Slabs())
 }
