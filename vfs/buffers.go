@@ -108,6 +108,16 @@ func (bp *bufferPool) seal(bufs []*[PageSize]byte) {
 	bp.mu.Unlock()
 }
 
+// giveBack returns buffers that were never published to the free list.
+func (bp *bufferPool) giveBack(bufs []*[PageSize]byte) {
+	if len(bufs) == 0 {
+		return
+	}
+	bp.mu.Lock()
+	bp.free = append(bp.free, bufs)
+	bp.mu.Unlock()
+}
+
 // take returns a batch of buffers past their grace period, or a new slab.
 func (bp *bufferPool) take() []*[PageSize]byte {
 	bp.mu.Lock()

@@ -67,8 +67,9 @@ func (t *Task) Close() error {
 		t.fs.buffers.seal(t.retired)
 		t.retired = nil
 	}
-	t.spare = nil
 	t.fs.buffers.unregister(&t.qs)
+	t.fs.buffers.giveBack(t.spare) // never published: no grace period to wait
+	t.spare = nil
 	if len(t.held) > 0 {
 		return fmt.Errorf("task closed holding %s", t.Held())
 	}

@@ -30,6 +30,7 @@ func (t *Task) Write(file int, off int64, data []byte) (int, error) {
 			return done, err
 		}
 		done += PageSize
+		t.quiescent() // a long write holds no buffer between pages: let grace periods pass
 	}
 	if e := int64(end) * PageSize; e > ino.size.Load() {
 		ino.size.Store(e)
