@@ -15,9 +15,15 @@ import (
 // the page structs, the oracle, the recorders, the runtime's own and garbage.
 const modelHeadroom = 48 << 20
 
-// followHeadroom is the least room for garbage the limit leaves above the live
-// heap when the live heap outgrows the cache (see peakRSS).
-const followHeadroom = 16 << 20
+// followHeadroom is the least room the limit leaves above the live heap and
+// the runtime's own memory when they outgrow the floor (see peakRSS). The
+// runtime keeps 3% of the limit free below it, so this is a backstop: the
+// collector is paced by gcRoom first.
+const followHeadroom = 24 << 20
+
+// gcRoom is the garbage the heap may hold above the live heap before a
+// collection: GOGC is set to gcRoom over the live heap.
+const gcRoom = 8 << 20
 
 // memMu serializes the runs' use of the process-wide memory limit and
 // high-water mark (the runner runs one target at a time; tests may not).
@@ -25,20 +31,23 @@ var memMu sync.Mutex
 
 // peakRSS tracks the peak resident set of one run: begin frees what earlier
 // runs left, resets the kernel's high-water mark (VmHWM) and, for the model,
-// sets a soft memory limit of the cache size plus modelHeadroom, so that the
-// garbage collector keeps the heap near the cache (the model allocates a fresh
-// page buffer per page read or written and leaves the old ones to the GC).
+// sets a soft memory limit so that garbage stays small next to the cache.
 //
-// The oracle keeps 24 bytes per mutation for the whole run, so with verify on
-// the live heap outgrows any fixed limit in a long run, and the collector would
-// then run back to back (up to its 50% CPU cap), slowing the run it measures.
-// So the limit follows the live heap: it is the larger of the cache plus
-// modelHeadroom and the live heap after the last collection plus
-// followHeadroom. With the cache full and the oracle small the live heap is
-// about the cache plus 20MiB, and the limit is the cache plus modelHeadroom.
+// The model's page buffers are Go memory that stays live (slabs recycled after
+// grace periods, see vfs), so its live heap is the cache's high-water mark plus
+// the buffers waiting out a grace period, the page structs and the harness:
+// about the cache plus 40MiB when full. A fixed limit near that would leave
+// the collector no room, and it would run back to back (it ran 30 times a
+// second at 20% of the CPU). So the limit follows the live heap: it is the
+// larger of the cache plus modelHeadroom and the live heap plus the runtime's
+// own memory (span metadata, unused span space) plus followHeadroom, checked
+// every 100ms, and GOGC is set so that the heap may hold gcRoom of garbage
+// before a collection (a percentage of a 300MiB heap is too coarse a knob
+// otherwise, and the limit's own pacing keeps 3% of it unused).
 type peakRSS struct {
 	limited  bool
 	oldLimit int64
+	oldGC    int
 	stop     chan struct{}
 	done     chan struct{}
 }
@@ -55,6 +64,7 @@ func beginMemory(limit int64) *peakRSS {
 	if limit > 0 {
 		p.limited = true
 		p.oldLimit = debug.SetMemoryLimit(limit)
+		p.oldGC = debug.SetGCPercent(100)
 		p.stop, p.done = make(chan struct{}), make(chan struct{})
 		go p.follow(limit)
 	}
@@ -65,8 +75,13 @@ func beginMemory(limit int64) *peakRSS {
 // is above floor, checking every 100ms, until stop.
 func (p *peakRSS) follow(floor int64) {
 	defer close(p.done)
-	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	cur := floor
+	ms := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+	}
+	cur, gcPct := floor, 100
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -75,11 +90,19 @@ func (p *peakRSS) follow(floor int64) {
 			return
 		case <-tick.C:
 		}
-		metrics.Read(live)
-		if live[0].Value.Kind() != metrics.KindUint64 {
-			continue
+		metrics.Read(ms)
+		var v [4]int64
+		for i, s := range ms {
+			if s.Value.Kind() == metrics.KindUint64 {
+				v[i] = int64(s.Value.Uint64())
+			}
 		}
-		want := max(floor, int64(live[0].Value.Uint64())+followHeadroom)
+		live, runtimeOwn := v[0], max(0, v[1]-v[2]-v[3])
+		if pct := int(max(1, min(100, 100*gcRoom/max(live, 1)))); pct != gcPct {
+			debug.SetGCPercent(pct)
+			gcPct = pct
+		}
+		want := max(floor, live+runtimeOwn+followHeadroom)
 		if want > cur+1<<20 || want < cur-1<<20 {
 			debug.SetMemoryLimit(want)
 			cur = want
@@ -93,6 +116,7 @@ func (p *peakRSS) end() int64 {
 		close(p.stop)
 		<-p.done
 		debug.SetMemoryLimit(p.oldLimit)
+		debug.SetGCPercent(p.oldGC)
 	}
 	memMu.Unlock()
 	return peak
