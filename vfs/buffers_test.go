@@ -67,7 +67,7 @@ func TestGracePeriod(t *testing.T) {
 // what was last written (the race detector watches the reuse).
 func TestBuffersRecycled(t *testing.T) {
 	fs := bufferFS(t, 64)
-	const pages = 256
+	const pages, rounds, reads = 256, 16, 4000
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // the writer owns the pages' contents: byte i of page p is round
@@ -75,7 +75,7 @@ func TestBuffersRecycled(t *testing.T) {
 		tk := fs.NewTask()
 		defer tk.Close()
 		buf := make([]byte, PageSize)
-		for round := 1; round <= 8; round++ {
+		for round := 1; round <= rounds; round++ {
 			for p := range pages {
 				for i := range buf {
 					buf[i] = byte(round)
@@ -94,7 +94,7 @@ func TestBuffersRecycled(t *testing.T) {
 			tk := fs.NewTask()
 			defer tk.Close()
 			buf := make([]byte, PageSize)
-			for i := range 4000 {
+			for i := range reads {
 				p := int64(i*37) % pages
 				if _, err := tk.Read(0, p*PageSize, buf); err != nil {
 					t.Error(err)
@@ -108,10 +108,13 @@ func TestBuffersRecycled(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// 2048 page writes and the reads' misses through a 64-page cache: without
-	// reuse they would take a buffer each.
-	if n := fs.Slabs() * retireBatch; n > 1024 {
-		t.Fatalf("%d buffers allocated", n)
+	// Without reuse every page written and every read miss through the 64-page
+	// cache would take a buffer. With it the pool grows while grace periods
+	// wait (a task preempted in an operation stalls them: three tasks share
+	// two CPUs here) and then stays.
+	demand := pages*rounds + 2*reads
+	if n := fs.Slabs() * retireBatch; n > demand/3 {
+		t.Fatalf("%d buffers allocated for %d pages written or read", n, demand)
 	}
-	t.Logf("%d slabs", fs.Slabs())
+	t.Logf("%d slabs, %d sealed, %d free", fs.Slabs(), len(fs.buffers.sealed), len(fs.buffers.free))
 }
