@@ -3,6 +3,7 @@ package oracle
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"sync/atomic"
 	"time"
 
@@ -68,7 +69,7 @@ func (o *Oracle) check(c *counters, op OpKind, file int, idx uint64, floor int64
 	f := o.files[file]
 	h := page[:HeaderSize]
 	if binary.LittleEndian.Uint32(h[0:]) == Magic {
-		if binary.LittleEndian.Uint32(h[24:]) != headerCRC(h) {
+		if binary.LittleEndian.Uint32(h[24:]) != crc32.Update(0, o.crc, h[:24]) {
 			return o.garbage(oc, op, f, file, idx, floor, page, Foreign, "a bad header checksum")
 		}
 		ino, pidx, gen := binary.LittleEndian.Uint32(h[4:]), binary.LittleEndian.Uint64(h[8:]), binary.LittleEndian.Uint64(h[16:])
@@ -80,16 +81,14 @@ func (o *Oracle) check(c *counters, op OpKind, file int, idx uint64, floor int64
 			}
 			return Foreign
 		}
-		e := f.lookup(gen)
-		if e == nil || e.info.Load() != int64(idx)+1 {
-			oc.foreign.Add(1)
-			if o.wantNote() {
-				o.note(fmt.Sprintf("foreign: %v file %d page %d returned gen %d, never written to this page",
-					op, file, idx, gen))
-			}
-			return Foreign
+		var end int64
+		var ok bool
+		if e := f.lookup(gen); e != nil && e.info.Load() == int64(idx)+1 {
+			end = e.end.Load()
+		} else if end, ok = f.survivor(idx, gen); !ok {
+			return o.unknownGen(oc, op, f, file, idx, gen, floor)
 		}
-		if end, ft := e.end.Load(), floor>>tickShift; end < ft {
+		if ft := floor >> tickShift; end < ft {
 			oc.stale.Add(1)
 			if o.wantNote() {
 				o.note(fmt.Sprintf("stale: %v file %d page %d returned gen %d (ended %v before the floor set by %s)",
@@ -127,6 +126,27 @@ func (o *Oracle) check(c *counters, op OpKind, file int, idx uint64, floor int64
 		}
 	}
 	return Stale
+}
+
+// unknownGen judges a stamp of this page whose gen the oracle does not hold as
+// a write of the page: stale if its chunk was retired (a write of this page
+// that is gone was dead before this read's Snapshot, see Retirement), foreign
+// otherwise.
+func (o *Oracle) unknownGen(oc *opCounters, op OpKind, f *fileState, file int, idx, gen uint64, floor int64) Finding {
+	if f.isRetired(gen) {
+		oc.stale.Add(1)
+		if o.wantNote() {
+			o.note(fmt.Sprintf("stale: %v file %d page %d returned gen %d (retired: it ended before the floor set by %s)",
+				op, file, idx, gen, f.describe(idx, floor>>tickShift)))
+		}
+		return Stale
+	}
+	oc.foreign.Add(1)
+	if o.wantNote() {
+		o.note(fmt.Sprintf("foreign: %v file %d page %d returned gen %d, never written to this page",
+			op, file, idx, gen))
+	}
+	return Foreign
 }
 
 // garbage judges a page that is not a clean value: excused as torn when a
@@ -257,14 +277,14 @@ func (o *Oracle) CheckFinal(file int, idx uint64, page []byte) error {
 		return fmt.Errorf("file %d page %d: holds file %d page %d gen %d, the final state is %s",
 			file, idx, int64(s.Ino)-1, s.Idx, s.Gen, o.finalState(f, idx, ft))
 	case ok:
-		e := f.lookup(s.Gen)
-		if e == nil || e.info.Load() != int64(idx)+1 {
+		end, held := f.find(idx, s.Gen)
+		if !held && !f.isRetired(s.Gen) {
 			return fmt.Errorf("file %d page %d: holds gen %d, never written to this page", file, idx, s.Gen)
 		}
 		if !Match(page, s) && !tainted {
 			return fmt.Errorf("file %d page %d: holds gen %d with a payload not its own", file, idx, s.Gen)
 		}
-		if e.end.Load() >= ft {
+		if held && end >= ft {
 			return nil
 		}
 		return fmt.Errorf("file %d page %d: holds gen %d, the final state is %s", file, idx, s.Gen, o.finalState(f, idx, ft))

@@ -17,7 +17,8 @@
 // range zeroed by punch, zero-range or truncate) gets a generation, unique per
 // file, and an entry {start, end, what} in a per-file table of chunked atomic
 // words: written once by Begin and End, read without locks; only growing the
-// table takes a mutex, once per 4096 mutations.
+// table takes a mutex, once per 4096 mutations. Entries no read can need any
+// more leave the table (Retirement, below).
 //
 // Each page has two atomic words:
 //
@@ -42,7 +43,8 @@
 //     after F, or F is 0 (nothing completed before the read: the page may still
 //     be the initial hole); the zero word answers both in one load;
 //   - a stamp of another file or page, or of a generation never written to this
-//     page, is foreign whatever the timing.
+//     page, is foreign whatever the timing (but see Retirement for a generation
+//     the oracle no longer holds).
 //
 // Nothing here depends on how long an operation took: an operation that overlaps
 // a mutation is judged leniently (its value may come from either side), never
@@ -63,17 +65,80 @@
 // contended, and the page stays tainted, with torn values excused, until a
 // mutation runs alone. An undecodable page with none of this is foreign.
 //
+// # Retirement
+//
+// One entry per mutation for the whole run grows without bound (24 bytes a
+// mutation: 14 MiB a minute at 10k writes/s), so StartRetiring drops entries
+// no read can need, RCU style, leaving memory bounded by the pages, not by the
+// mutations. A mutation g is dead once the floor of every page it mutated is
+// above g.end (floors only grow). A read whose Snapshot loads that floor
+// afterwards has F > g.end, so g's value is stale for it; a read that
+// snapshotted earlier may still rightly return g, and needs g's end.
+//
+// Whenever a chunk is started (and every 100 ms) a goroutine takes each file's
+// full chunks whose mutations have all completed (the entries are immutable
+// from then on), oldest first, stopping at one with a mutation in flight:
+//
+//  1. It scans them. Each page's newest write goes to the page's slot (gen,
+//     start, end; 24 bytes a page, whatever its age). Every other mutation that
+//     is not dead goes to the file's kept map, as does a slot's previous
+//     occupant that is not dead or whose chunk is gone already. Then it finds
+//     the dead in kept.
+//  2. After a grace period, when every read in flight at the end of the scan
+//     has ended (the Readers, given by the runner), it drops the dead in kept
+//     and the chunks, first raising the file's retired mark to their last gen.
+//
+// What survives is what is not dead: the last mutation of a page not mutated
+// since, writes that overlapped the one that set the floor or were aborted
+// after it, a zeroing of a page not rewritten. Past a page's newest write (its
+// slot) that is rare, so the oracle holds the slots, a small kept map and the
+// chunks of about one round, however long the run.
+//
+// Check looks in the table first, as before; on a miss in the page's slot,
+// then in kept. A stamp of the page whose gen is in none of them and at or
+// below the retired mark is stale. Why that is no false positive: such a gen g
+// was a mutation of the page (see below) that the scan found dead, loading the
+// page's floor F0 > g.end. If the read's Snapshot loaded the floor after that
+// load, its F >= F0 > g.end and g is stale for it; its chunk would have said
+// the same. Otherwise the read was in flight before the scan's load, so before
+// the grace period's Mark, and the drop waited for its Checks, which found g:
+// in its chunk, or in the slot or kept map, where the scan put it before the
+// chunk went. The Readers see a read as in flight from before its Snapshot to
+// after its last Check, and all of this is sequentially consistent atomics, so
+// "before" is one total order (runner/grace.go spells out the runner's side).
+// A reader that finds a slot being rewritten misses it and goes on to kept,
+// where the scan put the displaced write first; a slot's gens only grow, so a
+// reader that loads the same gen before and after its end loaded that gen's end.
+// Nothing ever waits on a read: the workers pay nothing for retirement.
+//
+// The price: a gen the oracle no longer holds cannot be told "never written to
+// this page" from "retired", so a stamp naming this file and page, with a valid
+// header checksum, and a retired gen of another page or of a zeroing is judged
+// stale, not foreign. Only Fill makes such a header, and the workload fills a
+// page only with the gen BeginWrite returned for that page, so this can only
+// mislabel a bug of the harness. The messages and CheckFinal still name a
+// page's final state: the mutation that set a page's floor started at the
+// floor, so it is never dead. Without StartRetiring (tests calling Check
+// directly) nothing is retired.
+//
 // # Costs
 //
-// Check with Header: one CRC-32C of 24 bytes, one or two loads of the table, one
-// counter increment. Counters are per Checker (one per worker, merged by Verify),
-// or striped by page for Oracle.Check. Findings format a message only for the
+// Check with Header: one CRC-32C of 24 bytes (with the table looked up once, in
+// New: a lookup per call was a quarter of a Check), two loads of the gen's
+// entry, found through two pointers, or for a retired gen three loads of the
+// page's slot (a read lock on kept only if that misses too), one counter
+// increment. Counters are per Checker (one per worker, merged by Verify), or
+// striped by page for Oracle.Check. Findings format a message only for the
 // first 20. A mutation costs one CAS per page at Begin and at End (two for a
-// zeroing) and 24 bytes of table.
+// zeroing) and 24 bytes of table until retired. Memory: 16 bytes a page of
+// floor and zero words, 24 of slot (not with Off), the kept map, and the chunks
+// not yet retired (96 KiB each). Retirement reads each chunk twice, and the
+// floors of each kept mutation once a round, on its own goroutine.
 package oracle
 
 import (
 	"fmt"
+	"hash/crc32"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -118,6 +183,7 @@ type Oracle struct {
 	level Level
 	pages uint64
 	files []*fileState
+	crc   *crc32.Table // Castagnoli, looked up once: MakeTable per Check cost 5 ns
 
 	shared [stripes]counters // counters of Oracle.Check
 
@@ -126,6 +192,10 @@ type Oracle struct {
 	examples []string
 	nexample atomic.Int32 // examples taken, so findings past maxExamples skip mu
 	nnamed   atomic.Int32 // CheckFinal errors that scanned the table
+
+	retMu   sync.Mutex    // one retirement round at a time; guards pending and each fileState's next
+	pending *retireBatch  // scanned, waiting for a grace period
+	kick    chan struct{} // a chunk was started: a round may have work (buffered, never blocks)
 }
 
 // fileState is one file's mutations.
@@ -137,8 +207,18 @@ type fileState struct {
 	floors []atomic.Int64 // floor word per page
 	zeros  []atomic.Int64 // zero word per page
 
-	mu  sync.Mutex // guards growth of top and of the dirs
-	top [topLen]atomic.Pointer[dir]
+	mu   sync.Mutex // guards growth of top and of the dirs, and retirement's drops
+	top  [topLen]atomic.Pointer[dir]
+	kick chan struct{} // the Oracle's
+
+	// Retirement (retire.go). Gens up to retired have no chunk any more: what
+	// is left of them is in surv (each page's newest retired write) or kept
+	// (the other retired mutations that are not dead yet).
+	retired atomic.Uint64
+	surv    []survSlot // per page; nil when the level is Off
+	omu     sync.RWMutex
+	kept    map[uint64]kept // guarded by omu, written by the retirer only
+	next    uint64          // the first chunk not yet scanned; guarded by Oracle.retMu
 }
 
 type dir [dirLen]atomic.Pointer[chunk]
@@ -159,12 +239,18 @@ func New(files int, pagesPerFile uint64, level Level) *Oracle {
 	if files < 0 || pagesPerFile > rangeMax {
 		panic(fmt.Sprintf("oracle: %d files of %d pages: at most 2^31-1 pages per file", files, pagesPerFile))
 	}
-	o := &Oracle{base: time.Now(), level: level, pages: pagesPerFile, files: make([]*fileState, files)}
+	o := &Oracle{base: time.Now(), level: level, pages: pagesPerFile, files: make([]*fileState, files),
+		crc: crc32.MakeTable(crc32.Castagnoli), kick: make(chan struct{}, 1)}
 	for i := range o.files {
-		o.files[i] = &fileState{
+		f := &fileState{
 			floors: make([]atomic.Int64, pagesPerFile),
 			zeros:  make([]atomic.Int64, pagesPerFile),
+			kick:   o.kick,
 		}
+		if level != Off {
+			f.surv = make([]survSlot, pagesPerFile)
+		}
+		o.files[i] = f
 	}
 	return o
 }
@@ -271,7 +357,7 @@ func (o *Oracle) AbortZero(t ZeroToken) { o.endZero(t, false) }
 func (o *Oracle) endZero(t ZeroToken, done bool) {
 	f := o.files[t.file]
 	end := max(o.now(), t.start)
-	f.slot(t.gen).end.Store(end)
+	f.lookup(t.gen).end.Store(end) // in flight, so never retired
 	fl, zs := f.floors[t.first:t.first+t.count], f.zeros[t.first:t.first+t.count]
 	for i := range fl {
 		for {
@@ -386,6 +472,10 @@ func (f *fileState) slot(gen uint64) *entry {
 	if c == nil {
 		c = new(chunk)
 		d[i>>chunkBits&(dirLen-1)].Store(c)
+		select {
+		case f.kick <- struct{}{}: // the chunk before may be full: wake the retirer
+		default:
+		}
 	}
 	return &c[i&(chunkLen-1)]
 }
@@ -409,10 +499,10 @@ func covers(info int64, idx uint64) bool {
 }
 
 // setter finds the completed mutation of page idx that started at tick: the one
-// that set the page's floor. It scans the table from the newest entry, so it is
-// only for messages.
+// that set the page's floor. It scans the table from the newest entry, then the
+// survivors of retirement, so it is only for messages.
 func (f *fileState) setter(idx uint64, tick int64) (gen uint64, zero, ok bool) {
-	for g := f.gen.Load(); g > 0; g-- {
+	for g, low := f.gen.Load(), f.retired.Load(); g > low; g-- {
 		e := f.lookup(g)
 		if e == nil {
 			continue
@@ -422,5 +512,19 @@ func (f *fileState) setter(idx uint64, tick int64) (gen uint64, zero, ok bool) {
 			return g, info&zeroKind != 0, true
 		}
 	}
-	return 0, false, false
+	if f.surv == nil {
+		return 0, false, false
+	}
+	sl := &f.surv[idx]
+	if g := sl.gen.Load(); g != 0 && sl.start.Load() == tick && sl.gen.Load() == g {
+		return g, false, true
+	}
+	f.omu.RLock()
+	defer f.omu.RUnlock()
+	for g, s := range f.kept {
+		if covers(s.info, idx) && s.start == tick && g > gen {
+			gen, zero, ok = g, s.info&zeroKind != 0, true
+		}
+	}
+	return gen, zero, ok
 }
