@@ -86,9 +86,10 @@ func hypervisor(cpu cpuid.CPUInfo) string {
 }
 
 // Header is a one-line description of m for the top of a report, like
-// "AMD EPYC 7B13 (2 logical, 1 physical cores), Linux 6.18.0, go1.26.8, ext4".
-// It adds the hypervisor and GOMAXPROCS when they are worth knowing (a guest; fewer
-// Ps than CPUs) and leaves out what m does not know.
+// "AMD EPYC 7B13 (2 logical, 1 physical cores), Linux 6.18.0, go1.26.8, ext4,
+// clock tsc 2.596 GHz". It adds the hypervisor and GOMAXPROCS when they are worth
+// knowing (a guest; fewer Ps than CPUs) and leaves out what m does not know
+// (files from before the clock was recorded have none).
 func Header(m results.Machine) string {
 	var parts []string
 	cpu := m.Brand
@@ -120,6 +121,13 @@ func Header(m results.Machine) string {
 	}
 	if m.FSType != "" {
 		parts = append(parts, m.FSType)
+	}
+	if m.Clock != "" {
+		clk := "clock " + m.Clock
+		if m.TSCHz > 0 {
+			clk += fmt.Sprintf(" %.3f GHz", float64(m.TSCHz)/1e9)
+		}
+		parts = append(parts, clk)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -36,6 +36,19 @@ func TestHeader(t *testing.T) {
 			want: "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz (8 logical, 4 physical cores), KVM guest, Linux 6.8.0-1012-aws, go1.26.8, GOMAXPROCS=4, xfs",
 		},
 		{
+			name: "timed on the TSC",
+			m: results.Machine{Brand: "AMD EPYC 7B13", LogicalCores: 2, PhysicalCores: 1, Hypervisor: "KVM",
+				Kernel: "6.18.0", GoVersion: "go1.26.8", GOMAXPROCS: 2, FSType: "ext4", GOOS: "linux",
+				Clock: "tsc", TSCHz: 2_596_138_063},
+			want: "AMD EPYC 7B13 (2 logical, 1 physical cores), KVM guest, Linux 6.18.0, go1.26.8, ext4, clock tsc 2.596 GHz",
+		},
+		{
+			name: "timed on the monotonic clock",
+			m: results.Machine{Brand: "Neoverse-N1", Kernel: "6.1.0", GoVersion: "go1.26.8", FSType: "memory",
+				Clock: "monotonic"},
+			want: "Neoverse-N1, Linux 6.1.0, go1.26.8, memory, clock monotonic",
+		},
+		{
 			name: "unknown cores",
 			m:    results.Machine{Brand: "Neoverse-N1", Kernel: "6.1.0", GoVersion: "go1.26.8", FSType: "memory"},
 			want: "Neoverse-N1, Linux 6.1.0, go1.26.8, memory",

@@ -71,6 +71,12 @@ type Machine struct {
 	// Files written before they were added leave them empty.
 	GOOS   string `json:"goos,omitempty"`
 	GOARCH string `json:"goarch,omitempty"`
+	// Clock is the clock that timed the ops (package clock): "tsc" (the CPU's
+	// time-stamp counter, calibrated against the monotonic clock) or
+	// "monotonic" (time.Since). TSCHz is the calibrated TSC rate, ticks per
+	// second, with "tsc". Files written before they were added leave them empty.
+	Clock string `json:"clock,omitempty"`
+	TSCHz int64  `json:"tsc_hz,omitempty"`
 }
 
 // Cell is one point of the matrix: a strategy (or target) and one set of sweep values.

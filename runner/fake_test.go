@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/results"
 )
@@ -141,10 +142,12 @@ func fakeCell(c *config.Config) *cell {
 	return &cell{cfg: c, strategy: c.Strategies[0], res: &results.Cell{Strategy: c.Strategies[0], Target: "model"}}
 }
 
-// runFake runs one repetition of c on tg, as runOnce does after making a target.
+// runFake runs one repetition of c on tg, as runOnce does after making a
+// target. The ops are timed on the monotonic clock: the tests run in
+// testing/synctest bubbles, whose fake time the TSC does not follow.
 func runFake(ctx context.Context, c *config.Config, tg Target, o Options) (*results.Run, error) {
 	if o.Watchdog == 0 {
 		o.Watchdog = 10 * time.Second
 	}
-	return runTarget(ctx, fakeCell(c), 0, tg, o)
+	return runTarget(ctx, fakeCell(c), 0, tg, clock.Monotonic(), o)
 }

@@ -123,6 +123,9 @@ jobs:
 	if f.Name != "interrupt" || f.RWBench != "test" || f.Finished.Before(f.Started) || len(f.Config) == 0 {
 		t.Errorf("header: name %q rwbench %q started %v finished %v config %d bytes", f.Name, f.RWBench, f.Started, f.Finished, len(f.Config))
 	}
+	if m := f.Machine; !(m.Clock == "tsc" && m.TSCHz > 0 || m.Clock == "monotonic" && m.TSCHz == 0) {
+		t.Errorf("machine: clock %q, TSC %d Hz", m.Clock, m.TSCHz)
+	}
 	if len(f.Results) != 2 {
 		t.Fatalf("%d cells, want 2", len(f.Results))
 	}

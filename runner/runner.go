@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/rwbench/rwbench/blockdev"
+	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/machine"
 	"github.com/rwbench/rwbench/oracle"
@@ -74,6 +76,10 @@ func Run(ctx context.Context, c *config.Config, o Options) (*results.File, error
 		fsType = ""
 	}
 	f.Machine = machine.Describe(ws.dir, fsType)
+	// The clock that times the ops: calibrated once (about 20 ms), restarted at
+	// each run's start.
+	clk := clock.New()
+	f.Machine.Clock, f.Machine.TSCHz = clk.Source(), int64(math.Round(clk.Hz()))
 
 	cells, err := expand(c)
 	if err != nil {
@@ -91,7 +97,7 @@ loop:
 				fmt.Fprintf(o.Progress, "\r\033[Krun %d/%d: %s rep %d/%d %s", rep*len(cells)+i+1, total,
 					cl.strategy, rep+1, c.Repeat, results.ParamsString(cl.res.Params))
 			}
-			run, err := runOnce(ctx, cl, rep, ws, o)
+			run, err := runOnce(ctx, cl, rep, ws, clk, o)
 			if run != nil {
 				f.Results[i].Runs = append(f.Results[i].Runs, *run)
 			}
@@ -153,21 +159,22 @@ func allStrategies(c *config.Config) []string {
 	return all
 }
 
-// runOnce runs one repetition of one cell on a fresh target.
-func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, o Options) (*results.Run, error) {
+// runOnce runs one repetition of one cell on a fresh target, timed on clk.
+func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, clk *clock.Clock, o Options) (*results.Run, error) {
 	tg, err := newTarget(cl.cfg, cl.strategy, ws, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
 	defer tg.Close()
-	return runTarget(ctx, cl, rep, tg, o)
+	return runTarget(ctx, cl, rep, tg, clk, o)
 }
 
 // runTarget runs one repetition of one cell on tg, which it does not close:
 // prefill, warm-up and measurement under the watchdog, then the checks. A run
 // interrupted before its measurement window opened measured nothing and is
-// returned as nil with the context's error.
-func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (run *results.Run, err error) {
+// returned as nil with the context's error. The workers time their ops on clk,
+// restarted at the run's start.
+func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clock, o Options) (run *results.Run, err error) {
 	c := cl.cfg
 	level, err := oracle.ParseLevel(c.Verify)
 	if err != nil {
@@ -207,7 +214,8 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (ru
 		return nil, err // interrupted while setting up: nothing to measure
 	}
 
-	start := time.Now()
+	clk = clk.Restart() // the run's clock: its base is the run's start
+	start := clk.Base()
 	measureStart := start.Add(c.Warmup.D())
 	measureEnd := measureStart.Add(c.Duration.D())
 	runCtx, cancel := context.WithDeadline(ctx, measureEnd)
@@ -216,7 +224,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (ru
 	var workers []*worker
 	for ji, job := range c.Jobs {
 		for th := 0; th < job.Threads; th++ {
-			w, err := newWorker(c, ji, th, tg, or, win, start, measureStart, measureEnd)
+			w, err := newWorker(c, ji, th, tg, or, win, clk, measureStart, measureEnd)
 			if err != nil {
 				for _, w := range workers {
 					w.w.Close()
@@ -226,6 +234,10 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (ru
 			workers = append(workers, w)
 		}
 	}
+	// The oracle drops what no read can need any more, once the workers' reads
+	// in flight have ended (grace.go); it stops before the final check.
+	stopRetiring := or.StartRetiring(workerReaders(workers))
+	defer stopRetiring()
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
@@ -255,6 +267,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, o Options) (ru
 		cancel()
 		return nil, err // the stuck workers cannot be joined
 	}
+	stopRetiring()
 	run = &results.Run{Rep: rep, Started: measureStart.UTC(), DurationNs: int64(c.Duration.D())}
 	end := time.Now()
 	interrupted := end.Before(measureEnd)

@@ -256,12 +256,12 @@ func TestDiffLocks(t *testing.T) {
 // bytes/s are over the run's duration, not the configured one.
 func TestCollect(t *testing.T) {
 	c := testConfig(t, pacedConfig) // duration 1s, interval 500ms
-	start := time.Unix(1000, 0)
+	start := int64(1000 * time.Second)
 	rec := func(ops []time.Duration, bs int64) *workload.Recorder {
 		r := workload.NewRecorder(start, c.Interval.D())
 		for _, at := range ops {
-			r.Tick(start.Add(at))
-			r.Record(time.Microsecond, bs)
+			r.Tick(start + int64(at))
+			r.Record(int64(time.Microsecond), bs)
 		}
 		return r
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rwbench/rwbench/blockdev"
+	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/oracle"
 	"github.com/rwbench/rwbench/workload"
@@ -41,8 +42,13 @@ type worker struct {
 	userFile int
 	userOff  int64
 
-	// start is the run's start (the pacer's), the base of the worker's clock reads.
-	start, measureStart, measureEnd time.Time
+	// clk is the run's clock, whose base is the run's start (the pacer's): the
+	// worker's times are nanoseconds on it. The measurement window is
+	// [measureStart, measureEnd) on it; startWall is its base in UnixNano, for
+	// the watchdog's stamp.
+	clk                      *clock.Clock
+	measureStart, measureEnd int64
+	startWall                int64
 
 	// record is false when the config says record: false: the worker then counts
 	// its ops in counted, without timing them, and a closed-loop worker reads no
@@ -54,7 +60,7 @@ type worker struct {
 
 	_     [64]byte // keep the counters the watchdog reads off the owner's hot lines
 	done  atomic.Int64
-	inOp  atomic.Int64 // start of the op in flight (UnixNano; untimed when record is off), 0 between ops
+	inOp  atomic.Int64 // start of the op in flight (UnixNano, from clk; untimed when record is off), 0 between ops
 	_     [64]byte
 	first error
 }
@@ -79,7 +85,9 @@ type window struct {
 	_    [64]byte
 }
 
-func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *window, start, measureStart, measureEnd time.Time) (*worker, error) {
+// newWorker makes thread th of job ji. clk is the run's clock, whose base is the
+// run's start; measureStart and measureEnd bound the measurement window.
+func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *window, clk *clock.Clock, measureStart, measureEnd time.Time) (*worker, error) {
 	job := c.Jobs[ji]
 	kind, ok := oracle.ParseOpKind(job.Op)
 	if !ok {
@@ -114,15 +122,17 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *
 		}
 	}
 	n := int(job.BS / pageSize)
+	start := clk.Base()
+	mStart, mEnd := int64(measureStart.Sub(start)), int64(measureEnd.Sub(start))
 	return &worker{
 		mapped: mapped, userFile: job.UserFile, userOff: c.UserSlot(ji, th),
 		job: ji, op: job.Op, kind: kind, w: w, or: or, chk: or.NewChecker(),
 		verify:  or.Level() != oracle.Off,
 		offsets: offs, files: workload.NewFilePicker(c.FileIndexes(job), seed),
-		pacer: workload.NewPacer(job.Rate, start), rec: workload.NewRecorder(measureStart, c.Interval.D()),
+		pacer: workload.NewPacer(job.Rate, clk.Now), rec: workload.NewRecorder(mStart, c.Interval.D()),
 		length: int64(job.Length), fileSize: int64(c.Files.Size),
 		buf: alignedBuffer(int(job.BS)), floors: make([]int64, n), gens: make([]uint64, n),
-		start: start, measureStart: measureStart, measureEnd: measureEnd,
+		clk: clk, measureStart: mStart, measureEnd: mEnd, startWall: start.UnixNano(),
 		record: c.Recording(), closed: !(job.Rate > 0), win: win,
 	}, nil
 }
@@ -135,36 +145,36 @@ func (w *worker) loop(ctx context.Context) {
 		w.countLoop(ctx)
 		return
 	}
-	// The clock is read as time.Since(w.start), one read of the monotonic clock,
-	// where time.Now reads the wall clock as well. A closed loop reads it twice per
-	// op, at the start (the intended start) and at the end.
-	startWall := w.start.UnixNano()
+	// The clock is the run's clock.Clock (the TSC where the machine allows, see
+	// package clock), read twice per op, at the start (a closed loop's intended
+	// start) and at the end; the watchdog's stamp and the interval derive from
+	// those reads. All times are nanoseconds since the run's start.
+	clk := w.clk
 	for {
-		var intended time.Time
-		var began time.Duration
+		var intended, began int64
 		if w.closed {
 			if ctx.Err() != nil {
 				return
 			}
-			began = time.Since(w.start)
-			intended = w.start.Add(began)
-			if !intended.Before(w.measureEnd) {
+			began = clk.Now()
+			intended = began
+			if intended >= w.measureEnd {
 				return
 			}
 		} else {
 			var err error
 			intended, err = w.pacer.Wait(ctx)
-			if err != nil || !intended.Before(w.measureEnd) {
+			if err != nil || intended >= w.measureEnd {
 				return
 			}
-			began = time.Since(w.start)
+			began = clk.Now()
 		}
-		w.inOp.Store(startWall + int64(began))
+		w.inOp.Store(w.startWall + began)
 		n, err := w.do()
-		end := w.start.Add(time.Since(w.start))
+		end := clk.Now()
 		w.inOp.Store(0)
 		w.done.Add(1)
-		if intended.Before(w.measureStart) {
+		if intended < w.measureStart {
 			continue
 		}
 		w.rec.Tick(end)
@@ -175,7 +185,7 @@ func (w *worker) loop(ctx context.Context) {
 			}
 			continue
 		}
-		w.rec.Record(end.Sub(intended), n)
+		w.rec.Record(end-intended, n)
 	}
 }
 
@@ -193,10 +203,10 @@ func (w *worker) countLoop(ctx context.Context) {
 			measured = w.win.open.Load()
 		} else {
 			intended, err := w.pacer.Wait(ctx)
-			if err != nil || !intended.Before(w.measureEnd) {
+			if err != nil || intended >= w.measureEnd {
 				return
 			}
-			measured = !intended.Before(w.measureStart)
+			measured = intended >= w.measureStart
 		}
 		w.inOp.Store(untimed)
 		n, err := w.do()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rwbench/rwbench/blockdev"
+	"github.com/rwbench/rwbench/clock"
 )
 
 // PageSize is the size of a page and of a block.
@@ -32,6 +33,9 @@ type Options struct {
 	FlushInterval        time.Duration // flusher wakeup; 0 disables the flusher (deterministic tests)
 	RaceWindow           time.Duration // sleep between page-cache truncate and block-map change
 	LockTiming           bool          // time lock holds (waits are timed when contended)
+	// Clock times the lock waits and holds with LockTiming; nil makes one
+	// (clock.New: the TSC where the machine allows it, about 20 ms to calibrate).
+	Clock *clock.Clock
 	// Validate checks every blocking acquisition against the lock order of the
 	// package doc and against the class graph of the acquisitions seen so far
 	// (see validate). Off, it costs one test of a bool per acquisition.
@@ -116,6 +120,9 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 	}
 	if o.ReadaheadBytes <= 0 {
 		o.ReadaheadBytes = 128 << 10
+	}
+	if o.LockTiming && o.Clock == nil {
+		o.Clock = clock.New()
 	}
 	fs := &FS{
 		store:    store,

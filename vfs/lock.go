@@ -190,7 +190,7 @@ type held struct {
 	class LockClass
 	site  Site
 	mode  Mode
-	since time.Time
+	since int64     // when it was taken, on the FS's clock (lock timing only)
 	stack []uintptr // where it was taken (validation only); formatted only for a report
 }
 
@@ -214,9 +214,10 @@ func (t *Task) contend(l any, c LockClass, site Site, m Mode, wait func()) time.
 		wait()
 		return 0
 	}
-	start := time.Now()
+	clk := t.fs.opts.Clock
+	start := clk.Now()
 	wait()
-	return time.Since(start)
+	return time.Duration(clk.Now() - start)
 }
 
 // before validates a blocking acquisition of l before the task waits for it, as
@@ -259,7 +260,7 @@ func (t *Task) record(l any, c LockClass, site Site, m Mode, wait time.Duration,
 	}
 	h := held{lock: l, class: c, site: site, mode: m}
 	if t.fs.opts.LockTiming && c < numCounted {
-		h.since = time.Now()
+		h.since = t.fs.opts.Clock.Now()
 	}
 	if t.validating {
 		t.checkAcquire(&h, check)
@@ -286,7 +287,7 @@ func (t *Task) released(l any, c LockClass, site Site, m Mode) {
 			continue
 		}
 		if t.fs.opts.LockTiming && h.class < numCounted {
-			d := time.Since(h.since)
+			d := time.Duration(t.fs.opts.Clock.Now() - h.since)
 			t.locks[h.class][h.site][h.mode].holdNs.Add(int64(d))
 			t.hist[h.class][h.site][h.mode].hold[histBucket(d)].Add(1)
 		}

@@ -7,28 +7,34 @@ import (
 	"time"
 )
 
+// since is a pacer's clock in a synctest bubble: fake nanoseconds since start.
+func since(start time.Time) func() int64 {
+	return func() int64 { return int64(time.Since(start)) }
+}
+
 // TestPacerOpenLoop runs a 1000 ops/s pacer for one fake-time second: it must
 // issue exactly 1000 ops, each started exactly at its intended time.
 func TestPacerOpenLoop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
 		start := time.Now()
-		end := start.Add(time.Second)
-		p := NewPacer(1000, start)
+		now := since(start)
+		end := int64(time.Second)
+		p := NewPacer(1000, now)
 		n := 0
 		for {
 			intended, err := p.Wait(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !intended.Before(end) {
+			if intended >= end {
 				break
 			}
-			if now := time.Now(); !now.Equal(intended) {
-				t.Fatalf("op %d started at %v, intended %v", n, now.Sub(start), intended.Sub(start))
+			if at := now(); at != intended {
+				t.Fatalf("op %d started at %v, intended %v", n, time.Duration(at), time.Duration(intended))
 			}
-			if want := start.Add(time.Duration(n) * time.Millisecond); !intended.Equal(want) {
-				t.Fatalf("op %d intended at %v, want %v", n, intended.Sub(start), want.Sub(start))
+			if want := int64(n) * int64(time.Millisecond); intended != want {
+				t.Fatalf("op %d intended at %v, want %v", n, time.Duration(intended), time.Duration(want))
 			}
 			n++
 		}
@@ -42,12 +48,11 @@ func TestPacerOpenLoop(t *testing.T) {
 // ops per second over 10 seconds.
 func TestPacerOddRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		start := time.Now()
-		p := NewPacer(3, start)
+		p := NewPacer(3, since(time.Now()))
 		n := 0
 		for {
 			intended, _ := p.Wait(context.Background())
-			if !intended.Before(start.Add(10 * time.Second)) {
+			if intended >= int64(10*time.Second) {
 				break
 			}
 			n++
@@ -65,9 +70,9 @@ func TestPacerOddRate(t *testing.T) {
 // the second still holds exactly 100 ops.
 func TestPacerLateOp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		start := time.Now()
-		p := NewPacer(100, start)
-		rec := NewRecorder(start, time.Second)
+		now := since(time.Now())
+		p := NewPacer(100, now)
+		rec := NewRecorder(0, time.Second)
 		const work = time.Millisecond
 		var lat []time.Duration
 		n := 0
@@ -76,7 +81,7 @@ func TestPacerLateOp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !intended.Before(start.Add(time.Second)) {
+			if intended >= int64(time.Second) {
 				break
 			}
 			if n == 0 {
@@ -84,9 +89,10 @@ func TestPacerLateOp(t *testing.T) {
 			} else {
 				time.Sleep(work)
 			}
-			l := time.Since(intended)
-			rec.Tick(time.Now())
-			rec.Record(l, 4096)
+			end := now()
+			l := time.Duration(end - intended)
+			rec.Tick(end)
+			rec.Record(int64(l), 4096)
 			lat = append(lat, l)
 			n++
 		}
@@ -108,13 +114,14 @@ func TestPacerLateOp(t *testing.T) {
 
 func TestPacerClosedLoopAndCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := NewPacer(0, time.Now())
+		now := since(time.Now())
+		p := NewPacer(0, now)
 		time.Sleep(time.Hour)
-		if got, _ := p.Wait(context.Background()); !got.Equal(time.Now()) {
-			t.Errorf("closed loop intended %v, want now %v", got, time.Now())
+		if got, _ := p.Wait(context.Background()); got != now() || got != int64(time.Hour) {
+			t.Errorf("closed loop intended %v, want now %v", time.Duration(got), time.Duration(now()))
 		}
 		// A cancelled context ends a long wait at once.
-		slow := NewPacer(1e-3, time.Now()) // one op per 1000 s
+		slow := NewPacer(1e-3, since(time.Now())) // one op per 1000 s, from now
 		slow.Next()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -129,7 +136,7 @@ func TestPacerClosedLoopAndCancel(t *testing.T) {
 }
 
 func TestPacerNoAlloc(t *testing.T) {
-	p := NewPacer(1e9, time.Now()) // always behind: never sleeps
+	p := NewPacer(1e9, since(time.Now())) // always behind: never sleeps
 	ctx := context.Background()
 	if a := testing.AllocsPerRun(1000, func() { p.Wait(ctx) }); a != 0 {
 		t.Errorf("%v allocs per Wait", a)

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -30,52 +31,71 @@ type Recorder struct {
 	saturated int64 // latencies above histMax, recorded as histMax
 
 	// Per-interval op counts: series[j] counts the ops recorded while
-	// Tick's clock was in [start+j·interval, start+(j+1)·interval).
-	start    time.Time
-	interval time.Duration
+	// Tick's clock was in [start+j·interval, start+(j+1)·interval). Times are
+	// nanoseconds on the caller's clock (the runner's: since the run's start).
+	start    int64
+	interval int64
 	series   []int64
-	cur      int // index of the current interval in series
+	cur      int   // index of the current interval in series
+	next     int64 // where interval cur ends: the next Tick at or past it moves on
 }
 
 // NewRecorder returns an empty recorder whose interval series starts at start
-// with one slot per interval (interval <= 0 keeps a single slot).
-func NewRecorder(start time.Time, interval time.Duration) *Recorder {
-	return &Recorder{
+// (nanoseconds on the clock Tick is given) with one slot per interval
+// (interval <= 0 keeps a single slot).
+func NewRecorder(start int64, interval time.Duration) *Recorder {
+	r := &Recorder{
 		hist:     hdrhistogram.New(histMin, histMax, histSigFigs),
 		start:    start,
-		interval: interval,
+		interval: int64(interval),
 		series:   make([]int64, 1, 64),
+		next:     math.MaxInt64,
 	}
+	if r.interval > 0 {
+		r.next = satAdd(start, r.interval)
+	}
+	return r
 }
 
-// Tick moves the interval series to the interval holding now; the ops recorded
-// from then on count in that interval. Times before start count in the first
-// interval, and time never goes backwards. The worker calls Tick with the end
-// time of each op before Record (it is a subtraction and a compare) or at
-// least once per interval. The series grows by one slot per interval crossed,
+// Tick moves the interval series to the interval holding now (nanoseconds on
+// the recorder's clock); the ops recorded from then on count in that interval.
+// Times before start count in the first interval, and time never goes
+// backwards. The worker calls Tick with the end time of each op before Record
+// or at least once per interval. Within an interval Tick is one compare (with
+// the end of the interval); the series grows by one slot per interval crossed,
 // an allocation amortized over every op of the interval.
-func (r *Recorder) Tick(now time.Time) {
+func (r *Recorder) Tick(now int64) {
+	if now < r.next {
+		return
+	}
+	r.advance(now)
+}
+
+// advance is Tick past the end of the current interval.
+func (r *Recorder) advance(now int64) {
 	if r.interval <= 0 {
-		return
+		return // one slot; next is MaxInt64, reached only by a Tick at MaxInt64
 	}
-	d := now.Sub(r.start)
-	if d < 0 {
-		return
-	}
+	d := now - r.start // now >= next > start, and interval > 0
 	j := int(d / r.interval)
-	if j <= r.cur {
-		return
-	}
 	for len(r.series) <= j {
 		r.series = append(r.series, 0)
 	}
 	r.cur = j
+	r.next = satAdd(now-d%r.interval, r.interval)
 }
 
-// Record adds one op of latency lat that moved n bytes. Latencies below 0 count
-// as 0 and above 100 s as 100 s.
-func (r *Recorder) Record(lat time.Duration, n int64) {
-	ns := int64(lat)
+// satAdd is a+b for b >= 0, capped at math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// Record adds one op of latency ns nanoseconds that moved n bytes. Latencies
+// below 0 count as 0 and above 100 s as 100 s.
+func (r *Recorder) Record(ns int64, n int64) {
 	if ns < 0 {
 		ns = 0
 	}
@@ -146,16 +166,16 @@ func Merge(recs ...*Recorder) (*Recorder, error) {
 		}
 	}
 	if first == nil {
-		return NewRecorder(time.Time{}, 0), nil
+		return NewRecorder(0, 0), nil
 	}
-	m := NewRecorder(first.start, first.interval)
+	m := NewRecorder(first.start, time.Duration(first.interval))
 	for _, r := range recs {
 		if r == nil {
 			continue
 		}
-		if !r.start.Equal(m.start) || r.interval != m.interval {
-			return nil, fmt.Errorf("workload: merging recorders of different runs (start %v/%v, interval %v/%v)",
-				m.start, r.start, m.interval, r.interval)
+		if r.start != m.start || r.interval != m.interval {
+			return nil, fmt.Errorf("workload: merging recorders of different runs (start %d/%d ns, interval %v/%v)",
+				m.start, r.start, time.Duration(m.interval), time.Duration(r.interval))
 		}
 		if r.count > 0 {
 			if m.count == 0 || r.minNs < m.minNs {
@@ -177,7 +197,9 @@ func Merge(recs ...*Recorder) (*Recorder, error) {
 		for j, c := range r.series {
 			m.series[j] += c
 		}
-		m.cur = max(m.cur, r.cur)
+		if r.cur > m.cur {
+			m.cur, m.next = r.cur, r.next
+		}
 	}
 	return m, nil
 }

@@ -8,11 +8,11 @@ import (
 )
 
 func TestRecorderSnapshot(t *testing.T) {
-	start := time.Unix(1000, 0)
+	start := int64(1000 * time.Second)
 	r := NewRecorder(start, time.Second)
 	for i := 1; i <= 10000; i++ {
-		r.Tick(start.Add(time.Duration(i) * time.Millisecond)) // 10 s of ops
-		r.Record(time.Duration(i)*time.Microsecond, 4096)
+		r.Tick(start + int64(i)*int64(time.Millisecond)) // 10 s of ops
+		r.Record(int64(i)*int64(time.Microsecond), 4096)
 	}
 	r.Error()
 	s := r.Snapshot()
@@ -40,26 +40,26 @@ func TestRecorderSnapshot(t *testing.T) {
 }
 
 func TestRecorderClamp(t *testing.T) {
-	r := NewRecorder(time.Time{}, 0)
+	r := NewRecorder(0, 0)
 	r.Record(-5, 0)
-	r.Record(time.Hour, 0)
+	r.Record(int64(time.Hour), 0)
 	s := r.Snapshot()
 	if s.Min != 0 || s.Max != float64(100*time.Second) || s.Saturated != 1 || s.Count != 2 {
 		t.Errorf("%+v", s)
 	}
-	if z := NewRecorder(time.Time{}, 0).Snapshot(); z != (Stats{}) {
+	if z := NewRecorder(0, 0).Snapshot(); z != (Stats{}) {
 		t.Errorf("empty snapshot %+v", z)
 	}
 }
 
 func TestRecorderMerge(t *testing.T) {
-	start := time.Unix(0, 0)
+	start := int64(0)
 	a := NewRecorder(start, 100*time.Millisecond)
 	b := NewRecorder(start, 100*time.Millisecond)
 	all := NewRecorder(start, 100*time.Millisecond)
 	for i := range 3000 {
-		now := start.Add(time.Duration(i) * time.Millisecond)
-		lat := time.Duration(1+i%977) * time.Microsecond
+		now := start + int64(i)*int64(time.Millisecond)
+		lat := int64(1+i%977) * int64(time.Microsecond)
 		r := a
 		if i%3 == 0 || i > 2000 { // b covers a longer series than a
 			r = b
@@ -89,15 +89,17 @@ func TestRecorderMerge(t *testing.T) {
 	if _, err := Merge(a, NewRecorder(start, time.Second)); err == nil {
 		t.Error("merged recorders with different intervals")
 	}
+	if _, err := Merge(a, NewRecorder(start+1, 100*time.Millisecond)); err == nil {
+		t.Error("merged recorders with different starts")
+	}
 	if e, err := Merge(); err != nil || e.Snapshot().Count != 0 {
 		t.Errorf("Merge() = %v, %v", e, err)
 	}
 }
 
 func TestRecordNoAlloc(t *testing.T) {
-	start := time.Now()
-	r := NewRecorder(start, time.Second)
-	now := start
+	r := NewRecorder(0, time.Second)
+	now := int64(0)
 	if a := testing.AllocsPerRun(10000, func() {
 		r.Tick(now)
 		r.Record(1234, 4096)
@@ -107,9 +109,59 @@ func TestRecordNoAlloc(t *testing.T) {
 }
 
 func BenchmarkRecord(b *testing.B) {
-	start := time.Now()
-	r := NewRecorder(start, time.Second)
+	r := NewRecorder(0, time.Second)
 	for i := 0; b.Loop(); i++ {
-		r.Record(time.Duration(i&0xFFFFF), 4096)
+		r.Record(int64(i&0xFFFFF), 4096)
+	}
+}
+
+// BenchmarkTickRecord is the worker's per-op recording: Tick with the op's end
+// (700 ns apart, as a cached read) and Record.
+func BenchmarkTickRecord(b *testing.B) {
+	r := NewRecorder(0, time.Second)
+	now := int64(0)
+	for i := 0; b.Loop(); i++ {
+		now += 700
+		r.Tick(now)
+		r.Record(int64(600+i&0xFF), 4096)
+	}
+}
+
+// TestRecorderTick: the series follows the interval boundaries exactly, from
+// any start, and times before the start or going backwards stay where they are.
+func TestRecorderTick(t *testing.T) {
+	for _, start := range []int64{0, 7, -int64(time.Second), 5_000_000_000} {
+		r := NewRecorder(start, 100)
+		for _, tc := range []struct {
+			now int64
+			cur int
+		}{
+			{start - 1000, 0}, {start, 0}, {start + 99, 0}, {start + 100, 1}, {start + 50, 1},
+			{start + 199, 1}, {start + 200, 2}, {start + 1050, 10}, {start + 1099, 10}, {start + 1100, 11},
+		} {
+			r.Tick(tc.now)
+			r.Record(1, 0)
+			if len(r.series) != tc.cur+1 || r.series[tc.cur] == 0 || r.cur != tc.cur {
+				t.Fatalf("start %d: Tick(start%+d): series %v, cur %d, want %d", start, tc.now-start, r.series, r.cur, tc.cur)
+			}
+		}
+		if want := []int64{3, 3, 1, 0, 0, 0, 0, 0, 0, 0, 2, 1}; !slices.Equal(r.Intervals(), want) {
+			t.Errorf("start %d: intervals %v, want %v", start, r.Intervals(), want)
+		}
+	}
+	// No interval: one slot, whatever the time.
+	r := NewRecorder(0, 0)
+	r.Tick(math.MaxInt64)
+	r.Record(1, 0)
+	if !slices.Equal(r.Intervals(), []int64{1}) {
+		t.Errorf("no interval: %v", r.Intervals())
+	}
+	// Near the end of int64 the boundary saturates instead of wrapping.
+	r = NewRecorder(math.MaxInt64-150, 100)
+	r.Tick(math.MaxInt64 - 10)
+	r.Tick(math.MaxInt64)
+	r.Record(1, 0)
+	if !slices.Equal(r.Intervals(), []int64{0, 1}) {
+		t.Errorf("near MaxInt64: %v", r.Intervals())
 	}
 }
