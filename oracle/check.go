@@ -81,12 +81,19 @@ func (o *Oracle) check(c *counters, op OpKind, file int, idx uint64, floor int64
 			}
 			return Foreign
 		}
+		// A gen at or below retired has left the table: its page's line
+		// (loaded by Snapshot) has it, or kept. Above, the table should.
 		var end int64
-		var ok bool
-		if e := f.lookup(gen); e != nil && e.info.Load() == int64(idx)+1 {
-			end = e.end.Load()
-		} else if end, ok = f.survivor(idx, gen); !ok {
-			return o.unknownGen(oc, op, f, file, idx, gen, floor)
+		ok := false
+		if gen > f.retired.Load() {
+			if e := f.lookup(gen); e != nil && e.info.Load() == int64(idx)+1 {
+				end, ok = e.end.Load(), true
+			}
+		}
+		if !ok {
+			if end, ok = f.survivor(idx, gen); !ok {
+				return o.unknownGen(oc, op, f, file, idx, gen, floor)
+			}
 		}
 		if ft := floor >> tickShift; end < ft {
 			oc.stale.Add(1)
@@ -153,7 +160,7 @@ func (o *Oracle) unknownGen(oc *opCounters, op OpKind, f *fileState, file int, i
 // mutation of the page may have overlapped the read or the page is tainted,
 // otherwise reported as verdict.
 func (o *Oracle) garbage(oc *opCounters, op OpKind, f *fileState, file int, idx uint64, floor int64, page []byte, verdict Finding, what string) Finding {
-	if floor&(inflightMask|taintBit) != 0 || f.floors[idx].Load() != floor {
+	if floor&(inflightMask|taintBit) != 0 || f.pages[idx].floor.Load() != floor {
 		oc.torn.Add(1)
 		return OK
 	}
@@ -266,7 +273,7 @@ func (o *Oracle) CheckFinal(file int, idx uint64, page []byte) error {
 		return nil
 	}
 	f := o.files[file]
-	w := f.floors[idx].Load()
+	w := f.pages[idx].floor.Load()
 	ft, tainted := w>>tickShift, w&taintBit != 0
 	if w&inflightMask != 0 {
 		return fmt.Errorf("file %d page %d: a mutation is still in flight", file, idx)

@@ -126,13 +126,13 @@
 // Check with Header: one CRC-32C of 24 bytes (with the table looked up once, in
 // New: a lookup per call was a quarter of a Check), two loads of the gen's
 // entry, found through two pointers, or for a retired gen three loads of the
-// page's slot (a read lock on kept only if that misses too), one counter
-// increment. Counters are per Checker (one per worker, merged by Verify), or
-// striped by page for Oracle.Check. Findings format a message only for the
-// first 20. A mutation costs one CAS per page at Begin and at End (two for a
-// zeroing) and 24 bytes of table until retired. Memory: 16 bytes a page of
-// floor and zero words, 24 of slot (not with Off), the kept map, and the chunks
-// not yet retired (96 KiB each). Retirement reads each chunk twice, and the
+// page's slot, next to the floor word Snapshot loaded (a read lock on kept only
+// if that misses too), one counter increment. Counters are per Checker (one per
+// worker, merged by Verify), or striped by page for Oracle.Check. Findings
+// format a message only for the first 20. A mutation costs one CAS per page at
+// Begin and at End (two for a zeroing) and 24 bytes of table until retired.
+// Memory: 40 bytes a page (floor word and slot together, the zero word, the
+// slot's start), the kept map, and the chunks not yet retired (96 KiB each). Retirement reads each chunk twice, and the
 // floors of each kept mutation once a round, on its own goroutine.
 package oracle
 
@@ -204,8 +204,9 @@ type fileState struct {
 	gen atomic.Uint64 // the last generation issued; gens start at 1
 	_   [cacheLine - 8]byte
 
-	floors []atomic.Int64 // floor word per page
-	zeros  []atomic.Int64 // zero word per page
+	pages     []pageState
+	zeros     []atomic.Int64 // zero word per page
+	survStart []atomic.Int64 // start tick of the write in the page's slot
 
 	mu   sync.Mutex // guards growth of top and of the dirs, and retirement's drops
 	top  [topLen]atomic.Pointer[dir]
@@ -215,10 +216,19 @@ type fileState struct {
 	// is left of them is in surv (each page's newest retired write) or kept
 	// (the other retired mutations that are not dead yet).
 	retired atomic.Uint64
-	surv    []survSlot // per page; nil when the level is Off
+	hasSurv bool // pages[].surv is used (not with Off)
 	omu     sync.RWMutex
 	kept    map[uint64]kept // guarded by omu, written by the retirer only
 	next    uint64          // the first chunk not yet scanned; guarded by Oracle.retMu
+}
+
+// pageState is what a read needs of a page, together: the word Snapshot loads
+// and the slot Check reads for a retired gen (on a cached-read workload every
+// page's value is soon a retired prefill write), 24 bytes. The zero word and
+// the slot's start tick, which reads of stamps do not need, are apart.
+type pageState struct {
+	floor atomic.Int64 // floor word
+	surv  survSlot     // the page's newest retired write (gen and end)
 }
 
 type dir [dirLen]atomic.Pointer[chunk]
@@ -243,12 +253,13 @@ func New(files int, pagesPerFile uint64, level Level) *Oracle {
 		crc: crc32.MakeTable(crc32.Castagnoli), kick: make(chan struct{}, 1)}
 	for i := range o.files {
 		f := &fileState{
-			floors: make([]atomic.Int64, pagesPerFile),
-			zeros:  make([]atomic.Int64, pagesPerFile),
-			kick:   o.kick,
+			pages:   make([]pageState, pagesPerFile),
+			zeros:   make([]atomic.Int64, pagesPerFile),
+			kick:    o.kick,
+			hasSurv: level != Off,
 		}
-		if level != Off {
-			f.surv = make([]survSlot, pagesPerFile)
+		if f.hasSurv {
+			f.survStart = make([]atomic.Int64, pagesPerFile)
 		}
 		o.files[i] = f
 	}
@@ -278,7 +289,7 @@ func (o *Oracle) now() int64 {
 // with. Call it before the target operation; call EndWrite (or AbortWrite) after.
 func (o *Oracle) BeginWrite(file int, idx uint64) (gen uint64) {
 	f := o.files[file]
-	floor := beginPage(&f.floors[idx])
+	floor := beginPage(&f.pages[idx].floor)
 	start := max(o.now(), floor+1)
 	gen = f.gen.Add(1)
 	e := f.slot(gen)
@@ -295,7 +306,7 @@ func (o *Oracle) EndWrite(file int, idx uint64, gen uint64) {
 	e := f.writeEntry(idx, gen)
 	start := e.start.Load()
 	e.end.Store(max(o.now(), start))
-	endPage(&f.floors[idx], start, true, false)
+	endPage(&f.pages[idx].floor, start, true, false)
 }
 
 // AbortWrite ends the write gen of page idx when the target operation failed
@@ -306,7 +317,7 @@ func (o *Oracle) AbortWrite(file int, idx uint64, gen uint64) {
 	e := f.writeEntry(idx, gen)
 	start := e.start.Load()
 	e.end.Store(max(o.now(), start))
-	endPage(&f.floors[idx], start, false, true)
+	endPage(&f.pages[idx].floor, start, false, true)
 }
 
 // ZeroToken is a zeroing in flight, from BeginZero to EndZero or AbortZero.
@@ -331,9 +342,9 @@ func (o *Oracle) BeginZero(file int, first, count uint64) ZeroToken {
 	}
 	count = min(count, o.pages-first)
 	var floor int64
-	fl, zs := f.floors[first:first+count], f.zeros[first:first+count]
-	for i := range fl {
-		floor = max(floor, beginPage(&fl[i]))
+	ps, zs := f.pages[first:first+count], f.zeros[first:first+count]
+	for i := range ps {
+		floor = max(floor, beginPage(&ps[i].floor))
 		if zs[i].Add(1)&zeroInflightMask == 0 {
 			panic("oracle: too many zeroings of one page in flight")
 		}
@@ -358,8 +369,8 @@ func (o *Oracle) endZero(t ZeroToken, done bool) {
 	f := o.files[t.file]
 	end := max(o.now(), t.start)
 	f.lookup(t.gen).end.Store(end) // in flight, so never retired
-	fl, zs := f.floors[t.first:t.first+t.count], f.zeros[t.first:t.first+t.count]
-	for i := range fl {
+	ps, zs := f.pages[t.first:t.first+t.count], f.zeros[t.first:t.first+t.count]
+	for i := range ps {
 		for {
 			old := zs[i].Load()
 			n := old - 1
@@ -370,7 +381,7 @@ func (o *Oracle) endZero(t ZeroToken, done bool) {
 				break
 			}
 		}
-		endPage(&fl[i], t.start, done, !done)
+		endPage(&ps[i].floor, t.start, done, !done)
 	}
 }
 
@@ -378,9 +389,9 @@ func (o *Oracle) endZero(t ZeroToken, done bool) {
 // atomic load each. Call it before the target operation and pass each word to
 // Check as is: it is opaque (a floor tick and in-flight state).
 func (o *Oracle) Snapshot(file int, first uint64, floors []int64) {
-	fl := o.files[file].floors[first : first+uint64(len(floors))]
+	ps := o.files[file].pages[first : first+uint64(len(floors))]
 	for i := range floors {
-		floors[i] = fl[i].Load()
+		floors[i] = ps[i].floor.Load()
 	}
 }
 
@@ -512,11 +523,11 @@ func (f *fileState) setter(idx uint64, tick int64) (gen uint64, zero, ok bool) {
 			return g, info&zeroKind != 0, true
 		}
 	}
-	if f.surv == nil {
+	if !f.hasSurv {
 		return 0, false, false
 	}
-	sl := &f.surv[idx]
-	if g := sl.gen.Load(); g != 0 && sl.start.Load() == tick && sl.gen.Load() == g {
+	sl := &f.pages[idx].surv
+	if g := sl.gen.Load(); g != 0 && f.survStart[idx].Load() == tick && sl.gen.Load() == g {
 		return g, false, true
 	}
 	f.omu.RLock()

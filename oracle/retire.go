@@ -27,15 +27,15 @@ type Readers interface {
 }
 
 // survSlot is a page's newest retired write. The retirer, its only writer,
-// stores gen = 0, start, end, then gen; a reader loads gen, end, gen again and
+// stores gen = 0, start (in fileState.survStart), end, then gen; a reader loads
+// gen, end, gen again and
 // trusts end only if it saw the gen it wants twice. Gens in a slot only grow, so
 // an end stored by a later install would have been followed by a second load of
 // 0 or of a larger gen. A reader that misses goes on to kept, where a displaced
 // write that may still be needed was put before the slot changed.
 type survSlot struct {
-	gen   atomic.Uint64
-	end   atomic.Int64
-	start atomic.Int64
+	gen atomic.Uint64
+	end atomic.Int64
 }
 
 // kept is a retired mutation that may still be needed, kept apart from the
@@ -222,16 +222,16 @@ func (f *fileState) moveSurvivors(k uint64, c *chunk) {
 		g := first + uint64(i)
 		s := kept{start: e.start.Load(), end: e.end.Load(), info: e.info.Load()}
 		if s.info&zeroKind == 0 {
-			sl := &f.surv[s.info-1]
+			sl := &f.pages[s.info-1].surv
 			if old := sl.gen.Load(); g > old {
 				if old != 0 {
-					prev := kept{start: sl.start.Load(), end: sl.end.Load(), info: s.info}
+					prev := kept{start: f.survStart[s.info-1].Load(), end: sl.end.Load(), info: s.info}
 					if old <= gone || !f.dead(prev) {
 						f.keep(old, prev)
 					}
 				}
 				sl.gen.Store(0)
-				sl.start.Store(s.start)
+				f.survStart[s.info-1].Store(s.start)
 				sl.end.Store(s.end)
 				sl.gen.Store(g)
 				continue
@@ -256,12 +256,12 @@ func (f *fileState) keep(g uint64, s kept) {
 // floor of every page it mutated has passed its end.
 func (f *fileState) dead(s kept) bool {
 	if s.info&zeroKind == 0 {
-		return f.floors[s.info-1].Load()>>tickShift > s.end
+		return f.pages[s.info-1].floor.Load()>>tickShift > s.end
 	}
 	first, count := uint64(s.info>>31&rangeMax), uint64(s.info&rangeMax)
-	fl := f.floors[first : first+count]
-	for i := range fl {
-		if fl[i].Load()>>tickShift <= s.end {
+	ps := f.pages[first : first+count]
+	for i := range ps {
+		if ps[i].floor.Load()>>tickShift <= s.end {
 			return false
 		}
 	}
@@ -275,7 +275,7 @@ func (f *fileState) survivor(idx, gen uint64) (end int64, ok bool) {
 	if gen == 0 {
 		return 0, false
 	}
-	sl := &f.surv[idx]
+	sl := &f.pages[idx].surv
 	if sl.gen.Load() == gen {
 		end := sl.end.Load()
 		if sl.gen.Load() == gen {
@@ -297,7 +297,7 @@ func (f *fileState) find(idx, gen uint64) (end int64, ok bool) {
 	if e := f.lookup(gen); e != nil && e.info.Load() == int64(idx)+1 {
 		return e.end.Load(), true
 	}
-	if f.surv == nil {
+	if !f.hasSurv {
 		return 0, false
 	}
 	return f.survivor(idx, gen)
