@@ -80,6 +80,9 @@ func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
 		if pos >= size {
 			break
 		}
+		if done < len(buf) {
+			t.quiescent() // a long read holds no buffer between batches: let grace periods pass
+		}
 	}
 	return done, nil
 }
