@@ -479,6 +479,9 @@ func fileWarnings(old, new *results.File) []string {
 	if om.GoVersion != nm.GoVersion {
 		diff = append(diff, "go version")
 	}
+	if om.Clock != nm.Clock {
+		diff = append(diff, "clock") // latencies timed on the TSC and on the monotonic clock differ by some ns
+	}
 	if len(diff) > 0 {
 		w = append(w, "the files come from different machines or setups ("+strings.Join(diff, ", ")+"): differences may not be rwbench's")
 	}

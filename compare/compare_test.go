@@ -365,6 +365,7 @@ func TestMachineWarning(t *testing.T) {
 	a.Machine = resultstest.Machine()
 	b.Machine = resultstest.Machine()
 	b.Machine.Kernel = "6.19.0"
+	b.Machine.Clock = "monotonic"
 	b.Partial = true
 	r, err := Compare(a, b, DefaultOptions())
 	if err != nil {
@@ -372,7 +373,7 @@ func TestMachineWarning(t *testing.T) {
 	}
 	want := []string{
 		"new file is partial: the run was interrupted",
-		"the files come from different machines or setups (kernel): differences may not be rwbench's",
+		"the files come from different machines or setups (kernel, clock): differences may not be rwbench's",
 	}
 	if !slices.Equal(r.Warnings, want) {
 		t.Errorf("warnings %q, want %q", r.Warnings, want)

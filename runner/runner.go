@@ -161,7 +161,7 @@ func allStrategies(c *config.Config) []string {
 
 // runOnce runs one repetition of one cell on a fresh target, timed on clk.
 func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, clk *clock.Clock, o Options) (*results.Run, error) {
-	tg, err := newTarget(cl.cfg, cl.strategy, ws, o.Log)
+	tg, err := newTarget(cl.cfg, cl.strategy, ws, clk, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/rwbench/rwbench/blockdev"
+	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/hostfs"
 	"github.com/rwbench/rwbench/rawio"
@@ -178,8 +179,9 @@ func openStore(c *config.Config, ws *workspace) (blockdev.Store, error) {
 }
 
 // newTarget builds the target of one cell and repetition; the model's lock
-// validator (config validate) reports to log as it finds.
-func newTarget(c *config.Config, name string, ws *workspace, log io.Writer) (Target, error) {
+// validator (config validate) reports to log as it finds, and its lock timing
+// reads clk (calibrated once per invocation).
+func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, log io.Writer) (Target, error) {
 	files, size := c.Files.Count, int64(c.Files.Size)
 	switch name {
 	case TargetKernel:
@@ -212,6 +214,7 @@ func newTarget(c *config.Config, name string, ws *workspace, log io.Writer) (Tar
 		FlushInterval:        c.Cache.Flusher.D(),
 		RaceWindow:           c.RaceWindow.D(),
 		LockTiming:           c.LockStats,
+		Clock:                clk,
 		Validate:             c.ValidateLocks,
 		OnViolation:          (&violationLog{w: log, strategy: name}).report,
 	})
