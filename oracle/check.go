@@ -81,19 +81,9 @@ func (o *Oracle) check(c *counters, op OpKind, file int, idx uint64, floor int64
 			}
 			return Foreign
 		}
-		// A gen at or below retired has left the table: its page's line
-		// (loaded by Snapshot) has it, or kept. Above, the table should.
-		var end int64
-		ok := false
-		if gen > f.retired.Load() {
-			if e := f.lookup(gen); e != nil && e.info.Load() == int64(idx)+1 {
-				end, ok = e.end.Load(), true
-			}
-		}
+		end, ok := f.find(idx, gen)
 		if !ok {
-			if end, ok = f.survivor(idx, gen); !ok {
-				return o.unknownGen(oc, op, f, file, idx, gen, floor)
-			}
+			return o.unknownGen(oc, op, f, file, idx, gen, floor)
 		}
 		if ft := floor >> tickShift; end < ft {
 			oc.stale.Add(1)

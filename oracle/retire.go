@@ -292,10 +292,13 @@ func (f *fileState) survivor(idx, gen uint64) (end int64, ok bool) {
 }
 
 // find returns the end of gen if it is a write of page idx the oracle still
-// holds, in the table or among the survivors.
+// holds, in the table or among the survivors. A retired gen has left the
+// table: the page's slot (on the line Snapshot loaded) or kept has it.
 func (f *fileState) find(idx, gen uint64) (end int64, ok bool) {
-	if e := f.lookup(gen); e != nil && e.info.Load() == int64(idx)+1 {
-		return e.end.Load(), true
+	if !f.isRetired(gen) {
+		if e := f.lookup(gen); e != nil && e.info.Load() == int64(idx)+1 {
+			return e.end.Load(), true
+		}
 	}
 	if !f.hasSurv {
 		return 0, false
