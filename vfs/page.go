@@ -3,9 +3,6 @@ package vfs
 import (
 	"sync"
 	"sync/atomic"
-	"unsafe"
-
-	"github.com/rwbench/rwbench/blockdev"
 )
 
 // Page flags.
@@ -52,16 +49,6 @@ var lockEntry = &Page{}
 
 // zeroPage is the shared contents of a page of a hole.
 var zeroPage = new([PageSize]byte)
-
-// newBuffer returns a page buffer aligned for O_DIRECT. The Go allocator places
-// 4 KiB objects on 4 KiB boundaries; the check keeps us honest if that changes.
-func newBuffer() *[PageSize]byte {
-	b := new([PageSize]byte)
-	if uintptr(unsafe.Pointer(b))%PageSize != 0 {
-		b = (*[PageSize]byte)(blockdev.AlignedBuffer(PageSize))
-	}
-	return b
-}
 
 // pageCache is the cache-wide state: page and dirty counts, the LRU and the
 // writeback wait queue.

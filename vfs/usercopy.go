@@ -1,6 +1,10 @@
 package vfs
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rwbench/rwbench/blockdev"
+)
 
 // ReadToMapping is read(2) of length bytes of file at off into a user buffer
 // that is itself a shared mapping: the task's mapping of dstFile at dstOff. As
@@ -46,7 +50,7 @@ func (t *Task) ReadToMapping(file int, off int64, length int, dstFile int, dstOf
 		t.zap(v, dstFirst+i)
 	}
 	if t.bounce == nil {
-		t.bounce = newBuffer()
+		t.bounce = (*[PageSize]byte)(blockdev.AlignedBuffer(PageSize))
 	}
 	m, s := &ino.Mapping, t.fs.strategy
 	first := min(uint64(off/PageSize), ino.maxPages)
