@@ -55,6 +55,11 @@ jobs:
 	if w := run.Ops["write"]; w.Count < 19 || w.Count > 21 || w.OpsPerSec != float64(w.Count)/0.4 {
 		t.Errorf("write: count %d, ops/s %v; want 20 at 50/s", w.Count, w.OpsPerSec)
 	}
+	// It says it is idle before each wait (warm-up included); the closed-loop
+	// readers never do.
+	if n := tg.idles.Load(); n < 24 || n > 27 {
+		t.Errorf("%d Idle calls, want one per paced op: about 25 in 500ms at 50/s", n)
+	}
 	if len(run.Intervals) != 4 {
 		t.Fatalf("%d intervals, want 4", len(run.Intervals))
 	}

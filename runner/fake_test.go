@@ -26,6 +26,7 @@ type fakeTarget struct {
 
 	workers atomic.Int64
 	closed  atomic.Int64 // workers closed
+	idles   atomic.Int64 // Idle calls: paced waits
 }
 
 func newFakeTarget(c *config.Config, blockAfter int64) *fakeTarget {
@@ -117,6 +118,10 @@ func (w *fakeWorker) Truncate(file int, size int64) error {
 }
 
 func (w *fakeWorker) Advise(file int, off, length int64) error { return nil }
+
+// Idle counts the waits of paced workers, as the model's Task lets its grace
+// periods pass.
+func (w *fakeWorker) Idle() { w.t.idles.Add(1) }
 
 func (w *fakeWorker) Close() error {
 	w.t.closed.Add(1)

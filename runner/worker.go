@@ -36,6 +36,9 @@ type worker struct {
 	floors []int64
 	gens   []uint64
 
+	// idle, when the target's worker has it, is called before a paced wait.
+	idle func()
+
 	// mapped is set for a read job with user_buffer: mmap: the worker reads
 	// into its slot of the mapping of file userFile at userOff.
 	mapped   mappedReader
@@ -64,6 +67,10 @@ type worker struct {
 	_     [64]byte
 	first error
 }
+
+// idler is a worker that can say it is between operations for a while (the
+// model's Task: its grace periods need not wait for it, see vfs.Task.Idle).
+type idler interface{ Idle() }
 
 // untimed is inOp's value for an op in flight when the worker does not read the
 // clock (record: false).
@@ -121,11 +128,15 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *
 			return nil, fmt.Errorf("user_buffer: mmap: %s has no mapped user buffers (only the model's strategies have)", tg.Name())
 		}
 	}
+	var idle func()
+	if i, ok := w.(idler); ok {
+		idle = i.Idle
+	}
 	n := int(job.BS / pageSize)
 	start := clk.Base()
 	mStart, mEnd := int64(measureStart.Sub(start)), int64(measureEnd.Sub(start))
 	return &worker{
-		mapped: mapped, userFile: job.UserFile, userOff: c.UserSlot(ji, th),
+		idle: idle, mapped: mapped, userFile: job.UserFile, userOff: c.UserSlot(ji, th),
 		job: ji, op: job.Op, kind: kind, w: w, or: or, chk: or.NewChecker(),
 		verify:  or.Level() != oracle.Off,
 		offsets: offs, files: workload.NewFilePicker(c.FileIndexes(job), seed),
@@ -163,6 +174,7 @@ func (w *worker) loop(ctx context.Context) {
 			}
 		} else {
 			var err error
+			w.pace()
 			intended, err = w.pacer.Wait(ctx)
 			if err != nil || intended >= w.measureEnd {
 				return
@@ -202,6 +214,7 @@ func (w *worker) countLoop(ctx context.Context) {
 			}
 			measured = w.win.open.Load()
 		} else {
+			w.pace()
 			intended, err := w.pacer.Wait(ctx)
 			if err != nil || intended >= w.measureEnd {
 				return
@@ -224,6 +237,14 @@ func (w *worker) countLoop(ctx context.Context) {
 		}
 		w.counted.ops++
 		w.counted.bytes += n
+	}
+}
+
+// pace tells the target the worker may wait for its next op (an open loop's
+// pacer): the model's grace periods then need not wait for it.
+func (w *worker) pace() {
+	if w.idle != nil {
+		w.idle()
 	}
 }
 

@@ -1,8 +1,11 @@
 package vfs
 
 import (
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/rwbench/rwbench/blockdev"
@@ -22,16 +25,32 @@ import (
 // task, the flusher asleep, a closed task).
 //
 // Buffers come in slabs of retireBatch, allocated when the pool has none past
-// its grace period, and stay with the filesystem: its page memory is the
-// high-water mark of the cache plus the buffers waiting out a grace period,
-// and a read or a write makes no garbage. (Leaving old buffers to the garbage
-// collector made it run many times a second, at 20% of the CPU, to hold the
-// heap near the cache size.) A task stuck in one long operation, such as a
-// wait for a lock, stalls grace periods: meanwhile the pool grows by what the
-// others retire.
+// its grace period, and stay with the filesystem, so a read or a write makes no
+// garbage. (Leaving old buffers to the garbage collector made it run many times
+// a second, at 20% of the CPU, to hold the heap near the cache size.)
+//
+// The pool is bounded: the cache's pages, a slack of 1/32 of them, and two
+// batches per task (its spare and its retired buffers). A task in one long
+// operation stalls grace periods (a reader preempted in a read: four tasks
+// share two CPUs), and meanwhile a writer writing over cached pages retires a
+// buffer per page at up to a million pages a second, so an unbounded pool grew
+// by tens of MiB over a run, to the largest such burst. At the bound, a task
+// that needs buffers yields the CPU until the oldest sealed batch passes, which
+// lets a preempted task run to the end of its operation: memory pressure
+// throttles the writer, as direct reclaim does in the kernel. If the batch has
+// not passed after maxThrottle (the stalled task waits for a lock the taker
+// holds, say), the task gets loose buffers, allocated one by one and left to
+// the garbage collector when they are retired (the collector keeps a loose
+// buffer alive for as long as a reader can still load it, so it needs no grace
+// period). Which buffers are the pool's is told by the slabs' addresses.
 
 const (
 	retireBatch = 64 // buffers per slab and per sealed batch
+	slabBytes   = retireBatch * PageSize
+	looseBatch  = 8 // loose buffers handed out at a time
+	// maxThrottle is how long a task at the pool's bound waits for a grace
+	// period before it takes loose buffers.
+	maxThrottle = time.Millisecond
 	// qsOffline is the low bit of a task's state: set between operations by
 	// tasks that may stay idle; the rest counts ended operations (by 2).
 	qsOffline = 1
@@ -71,6 +90,22 @@ type bufferPool struct {
 	sealed []*sealedBatch
 	free   [][]*[PageSize]byte // batches ready for reuse
 	slabs  int                 // slabs allocated
+	bases  []uintptr           // the slabs' first bytes, sorted: which buffers are the pool's
+	bound  int                 // slabs the pool may hold besides two per task
+	stats  PoolStats
+}
+
+// PoolStats says how the page buffer pool met the demand: see [FS.PoolStats].
+type PoolStats struct {
+	Slabs     int   // slabs of 64 buffers allocated
+	Throttled int64 // takes at the bound that waited for a grace period
+	Loose     int64 // buffers allocated one by one at the bound, left to the collector
+}
+
+// init bounds the pool for a cache of cachePages pages.
+func (bp *bufferPool) init(cachePages int64) {
+	slabs := int((cachePages + retireBatch - 1) / retireBatch)
+	bp.bound = slabs + max(slabs/32, 4)
 }
 
 func (bp *bufferPool) register(q *qsState) {
@@ -99,6 +134,10 @@ func (bp *bufferPool) unregister(q *qsState) {
 // them.
 func (bp *bufferPool) seal(bufs []*[PageSize]byte) {
 	bp.mu.Lock()
+	if bufs = bp.keepPooled(bufs); len(bufs) == 0 {
+		bp.mu.Unlock()
+		return
+	}
 	b := &sealedBatch{bufs: bufs, tasks: make([]*qsState, len(bp.tasks)), states: make([]uint64, len(bp.tasks))}
 	copy(b.tasks, bp.tasks)
 	for i, q := range b.tasks {
@@ -114,50 +153,115 @@ func (bp *bufferPool) giveBack(bufs []*[PageSize]byte) {
 		return
 	}
 	bp.mu.Lock()
-	bp.free = append(bp.free, bufs)
+	if bufs = bp.keepPooled(bufs); len(bufs) > 0 {
+		bp.free = append(bp.free, bufs)
+	}
 	bp.mu.Unlock()
 }
 
-// take returns a batch of buffers past their grace period, or a new slab.
+// keepPooled drops the loose buffers of bufs (to the collector) and returns the
+// rest, in place. bp.mu is held.
+func (bp *bufferPool) keepPooled(bufs []*[PageSize]byte) []*[PageSize]byte {
+	kept := bufs[:0]
+	for _, b := range bufs {
+		a := uintptr(unsafe.Pointer(b))
+		i, found := slices.BinarySearch(bp.bases, a)
+		if found || i > 0 && a-bp.bases[i-1] < slabBytes {
+			kept = append(kept, b)
+		}
+	}
+	clear(bufs[len(kept):])
+	return kept
+}
+
+// take returns a batch of buffers past their grace period or a new slab; at
+// the pool's bound it waits up to maxThrottle for a grace period (yielding the
+// CPU to the tasks that hold it up), then returns loose buffers.
 func (bp *bufferPool) take() []*[PageSize]byte {
-	bp.mu.Lock()
-	defer bp.mu.Unlock()
+	var deadline time.Time
+	for {
+		bp.mu.Lock()
+		if bufs := bp.reuse(); bufs != nil {
+			bp.mu.Unlock()
+			return bufs
+		}
+		if bp.slabs < bp.bound+2*len(bp.tasks) {
+			bufs, base := newSlab()
+			i, _ := slices.BinarySearch(bp.bases, base)
+			bp.bases = slices.Insert(bp.bases, i, base)
+			bp.slabs++
+			bp.stats.Slabs = bp.slabs
+			bp.mu.Unlock()
+			return bufs
+		}
+		if deadline.IsZero() {
+			bp.stats.Throttled++
+			deadline = time.Now().Add(maxThrottle)
+		} else if len(bp.sealed) == 0 || time.Now().After(deadline) {
+			bp.stats.Loose += looseBatch
+			bp.mu.Unlock()
+			return newLoose()
+		}
+		bp.mu.Unlock()
+		runtime.Gosched()
+	}
+}
+
+// reuse returns a batch of buffers past their grace period, or nil. bp.mu is
+// held.
+func (bp *bufferPool) reuse() []*[PageSize]byte {
 	for len(bp.sealed) > 0 && bp.sealed[0].passed() {
 		bp.free = append(bp.free, bp.sealed[0].bufs)
 		bp.sealed[0] = nil
 		bp.sealed = bp.sealed[1:]
 	}
-	if n := len(bp.free); n > 0 {
-		bufs := bp.free[n-1]
-		bp.free[n-1] = nil
-		bp.free = bp.free[:n-1]
-		return bufs
+	n := len(bp.free)
+	if n == 0 {
+		return nil
 	}
-	bp.slabs++
-	return newSlab()
+	bufs := bp.free[n-1]
+	bp.free[n-1] = nil
+	bp.free = bp.free[:n-1]
+	return bufs
 }
 
-// newSlab allocates retireBatch page buffers in one object. The Go allocator
-// places an object this large on a page boundary, so every buffer is aligned
-// for O_DIRECT; the check keeps us honest if that changes.
-func newSlab() []*[PageSize]byte {
-	slab := make([]byte, retireBatch*PageSize)
+// newSlab allocates retireBatch page buffers in one object and returns them
+// and the object's address. The Go allocator places an object this large on a
+// page boundary, so every buffer is aligned for O_DIRECT; the check keeps us
+// honest if that changes.
+func newSlab() ([]*[PageSize]byte, uintptr) {
+	slab := make([]byte, slabBytes)
 	if uintptr(unsafe.Pointer(&slab[0]))%PageSize != 0 {
-		slab = blockdev.AlignedBuffer(retireBatch * PageSize)
+		slab = blockdev.AlignedBuffer(slabBytes)
 	}
 	bufs := make([]*[PageSize]byte, retireBatch)
 	for i := range bufs {
 		bufs[i] = (*[PageSize]byte)(slab[i*PageSize : (i+1)*PageSize])
 	}
+	return bufs, uintptr(unsafe.Pointer(&slab[0]))
+}
+
+// newLoose allocates looseBatch page buffers one by one. A 4KiB object is in a
+// size class whose objects are 4KiB-aligned; the check keeps us honest.
+func newLoose() []*[PageSize]byte {
+	bufs := make([]*[PageSize]byte, looseBatch)
+	for i := range bufs {
+		b := new([PageSize]byte)
+		if uintptr(unsafe.Pointer(b))%PageSize != 0 {
+			b = (*[PageSize]byte)(blockdev.AlignedBuffer(PageSize))
+		}
+		bufs[i] = b
+	}
 	return bufs
 }
 
-// Slabs returns how many slabs of page buffers the filesystem has allocated:
-// its page memory is Slabs() * 64 pages.
-func (fs *FS) Slabs() int {
+// PoolStats returns how the page buffer pool met the demand so far: the
+// filesystem's page memory is Slabs * 64 pages, plus the loose buffers still
+// referenced.
+func (fs *FS) PoolStats() PoolStats {
 	fs.buffers.mu.Lock()
 	defer fs.buffers.mu.Unlock()
-	return fs.buffers.slabs
+	return fs.buffers.stats
 }
 
 // pageBuffer returns a page buffer for new page data: a recycled one (its old
@@ -205,3 +309,9 @@ func (t *Task) opStart() {
 // offline says the task is between operations and may stay there: grace
 // periods do not wait for it until its next operation.
 func (t *Task) offline() { t.qs.state.Or(qsOffline) }
+
+// Idle says the task is between operations and may stay there a while (a
+// paced worker waiting for its next op): grace periods do not wait for it, and
+// its next operation brings it back. A task that only pauses briefly between
+// operations need not say so: the end of its next one passes the grace period.
+func (t *Task) Idle() { t.offline() }

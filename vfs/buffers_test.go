@@ -42,8 +42,7 @@ func TestGracePeriod(t *testing.T) {
 			tc.reader(r)
 			w.opStart()
 			retired := map[*[PageSize]byte]bool{}
-			for range retireBatch {
-				b := new([PageSize]byte)
+			for _, b := range fs.buffers.take() { // a slab: the pool's buffers
 				retired[b] = true
 				w.retire(b)
 			}
@@ -113,8 +112,65 @@ func TestBuffersRecycled(t *testing.T) {
 	// wait (a task preempted in an operation stalls them: three tasks share
 	// two CPUs here) and then stays.
 	demand := pages*rounds + 2*reads
-	if n := fs.Slabs() * retireBatch; n > demand/3 {
+	if n := fs.PoolStats().Slabs * retireBatch; n > demand/3 {
 		t.Fatalf("%d buffers allocated for %d pages written or read", n, demand)
 	}
-	t.Logf("%d slabs, %d sealed, %d free", fs.Slabs(), len(fs.buffers.sealed), len(fs.buffers.free))
+	t.Logf("%+v, %d sealed, %d free", fs.PoolStats(), len(fs.buffers.sealed), len(fs.buffers.free))
+}
+
+// TestPoolBounded: while a task stalls grace periods, a writer that retires a
+// buffer per page gets no slab past the pool's bound: it waits for the grace
+// period, then takes loose buffers, which the collector frees. Once the task
+// moves on, retired buffers are reused and no loose ones are made. Every page
+// reads back what was written last.
+func TestPoolBounded(t *testing.T) {
+	fs := bufferFS(t, 64)
+	stuck, w := fs.NewTask(), fs.NewTask()
+	defer stuck.Close()
+	defer w.Close()
+	const pages = 256
+	buf := make([]byte, PageSize)
+	write := func(round byte) {
+		t.Helper()
+		for p := range pages {
+			buf[0], buf[PageSize-1] = round, byte(p)
+			if _, err := w.Write(0, int64(p)*PageSize, buf); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bound := func() int {
+		fs.buffers.mu.Lock()
+		defer fs.buffers.mu.Unlock()
+		return fs.buffers.bound + 2*len(fs.buffers.tasks)
+	}
+	stuck.opStart() // in an operation until opDone: no grace period passes
+	for round := range byte(4) {
+		write(round)
+	}
+	st := fs.PoolStats()
+	if st.Slabs > bound() {
+		t.Fatalf("%d slabs past the bound of %d while grace periods stalled", st.Slabs, bound())
+	}
+	if st.Loose == 0 || st.Throttled == 0 {
+		t.Fatalf("stats %+v: want throttled takes and loose buffers while grace periods stalled", st)
+	}
+	stuck.opDone()
+	stuck.Idle() // and stays between operations
+	for round := range byte(4) {
+		write(4 + round)
+	}
+	if st2 := fs.PoolStats(); st2.Loose != st.Loose || st2.Slabs > bound() {
+		t.Fatalf("after the stall: stats %+v, before %+v: want no more loose buffers, at most %d slabs", st2, st, bound())
+	}
+	r := fs.NewTask()
+	defer r.Close()
+	for p := range pages {
+		if _, err := r.Read(0, int64(p)*PageSize, buf); err != nil {
+			t.Fatal(err)
+		}
+		if buf[0] != 7 || buf[PageSize-1] != byte(p) {
+			t.Fatalf("page %d: round %d page %d, want round 7", p, buf[0], buf[PageSize-1])
+		}
+	}
 }

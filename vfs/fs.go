@@ -132,6 +132,7 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 		kick:     make(chan struct{}, 1),
 	}
 	fs.cache.init(fs)
+	fs.buffers.init(o.CacheBytes / PageSize)
 	pages := uint64(size / PageSize)
 	for i := 0; i < files; i++ {
 		ino := &Inode{ino: i, maxPages: pages, bmap: make([]uint64, pages)}
