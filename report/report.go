@@ -27,6 +27,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -292,7 +293,7 @@ func lockTable(files []*results.File, names []string) *table {
 				}
 				cont := "-"
 				if a.acq > 0 {
-					cont = strconv.FormatFloat(100*float64(a.cont)/float64(a.acq), 'f', 1, 64) + "%"
+					cont = fmtPercent(a.cont, a.acq)
 				}
 				wp50, wp99, hp50, hp99 := "-", "-", "-", "-"
 				if a.histAcq > 0 {
@@ -312,6 +313,19 @@ func lockTable(files []*results.File, names []string) *table {
 		return nil
 	}
 	return t
+}
+
+// fmtPercent shows part of whole as a percentage: one decimal, or two
+// significant digits below 0.1%, so that a share too small for one decimal
+// (a few contended acquisitions of millions, with milliseconds of wait) does
+// not read as 0.
+func fmtPercent(part, whole int64) string {
+	pct := 100 * float64(part) / float64(whole)
+	if part == 0 || pct >= 0.1 {
+		return strconv.FormatFloat(pct, 'f', 1, 64) + "%"
+	}
+	decimals := 1 - int(math.Floor(math.Log10(pct)))
+	return strconv.FormatFloat(pct, 'f', decimals, 64) + "%"
 }
 
 // fmtBound shows a histogram quantile, the upper bound of its log2 bucket.

@@ -314,6 +314,18 @@ func TestFormatting(t *testing.T) {
 			t.Errorf("fmtRatio(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+	percents := []struct {
+		part, whole int64
+		want        string
+	}{
+		{0, 1000, "0.0%"}, {1, 3, "33.3%"}, {1, 1000, "0.1%"}, {12, 100_000, "0.012%"},
+		{3, 10_000_000, "0.000030%"}, {5, 1_000_000, "0.00050%"},
+	}
+	for _, tt := range percents {
+		if got := fmtPercent(tt.part, tt.whole); got != tt.want {
+			t.Errorf("fmtPercent(%d, %d) = %q, want %q", tt.part, tt.whole, got, tt.want)
+		}
+	}
 	if got := superscript(12); got != "¹²" {
 		t.Errorf("superscript(12) = %q", got)
 	}
