@@ -129,7 +129,7 @@ func (w *fakeWorker) Close() error {
 }
 
 // testConfig parses yaml, fills defaults and validates it as `rwbench run` does.
-func testConfig(t *testing.T, yaml string) *config.Config {
+func testConfig(t testing.TB, yaml string) *config.Config {
 	t.Helper()
 	c, err := config.Parse([]byte(yaml), "test.yaml")
 	if err != nil {
