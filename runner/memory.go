@@ -34,9 +34,9 @@ var memMu sync.Mutex
 // sets a soft memory limit so that garbage stays small next to the cache.
 //
 // The model's page buffers are Go memory that stays live (slabs recycled after
-// grace periods, see vfs), so its live heap is the cache's high-water mark plus
-// the buffers waiting out a grace period, the page structs and the harness:
-// about the cache plus 40MiB when full. A fixed limit near that would leave
+// grace periods, see vfs), so its live heap is the cache plus the pool's slack
+// (1/32 of the cache and two batches per task, the pool's bound), the page
+// structs and the harness: about the cache plus 30MiB when full. A fixed limit near that would leave
 // the collector no room, and it would run back to back (it ran 30 times a
 // second at 20% of the CPU). So the limit follows the live heap: it is the
 // larger of the cache plus modelHeadroom and the live heap plus the runtime's
