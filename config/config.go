@@ -268,6 +268,19 @@ func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 	return n
 }
 
+// JobKey is what the results call job i: its op, or its name when another job
+// runs the same op (so two read jobs, say a sequential and a random one, keep
+// their own figures; job names are unique).
+func (c *Config) JobKey(i int) string {
+	j := c.Jobs[i]
+	for k, o := range c.Jobs {
+		if k != i && o.Op == j.Op {
+			return j.Name
+		}
+	}
+	return j.Op
+}
+
 // FileIndexes returns the file indexes job j works on, in increasing order, or nil
 // when its selector is invalid (Validate reports that).
 func (c *Config) FileIndexes(j Job) []int {

@@ -260,6 +260,12 @@ func TestDefaults(t *testing.T) {
 	if j[3].Name != "read-3" || j[3].Zipf != 1.1 {
 		t.Errorf("jobs[3] = %+v", j[3])
 	}
+	// The results key a job by its op, by its name when two jobs share the op.
+	for i, want := range []string{"read", "punch", "fault", "read-3"} {
+		if got := c.JobKey(i); got != want {
+			t.Errorf("JobKey(%d) = %q, want %q", i, got, want)
+		}
+	}
 }
 
 // TestGivenZero checks that a zero given in the file is kept, not replaced by a default.

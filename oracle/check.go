@@ -33,6 +33,16 @@ type Checker struct {
 	c counters
 }
 
+// Findings returns the stale and foreign findings of the checks made through c.
+func (c *Checker) Findings() results.Findings {
+	var f results.Findings
+	for k := range c.c.ops {
+		f.Stale += c.c.ops[k].stale.Load()
+		f.Foreign += c.c.ops[k].foreign.Load()
+	}
+	return f
+}
+
 // NewChecker returns a Checker for one worker.
 func (o *Oracle) NewChecker() *Checker {
 	c := &Checker{o: o}

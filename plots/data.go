@@ -600,12 +600,18 @@ func (b *builder) findings(fd *fileData, p *panel) {
 	}
 	groups := sortOps(slices.Collect(maps.Keys(seen)))
 	if len(groups) == 0 {
-		// No path returned stale data: show the ops that return data.
-		for _, op := range p.ops {
-			if returnsData(op) {
-				groups = append(groups, op)
+		// No path returned stale data: show the ops of the jobs that return data.
+		paths := map[string]bool{}
+		for _, c := range p.cells {
+			for _, r := range c.runs {
+				for key, st := range r.Ops {
+					if op := results.OpOf(key, st); returnsData(op) {
+						paths[op] = true
+					}
+				}
 			}
 		}
+		groups = sortOps(slices.Collect(maps.Keys(paths)))
 	}
 	// Findings the oracle did not attribute to a path.
 	unattributed := false

@@ -68,8 +68,8 @@ func writeCSV(w io.Writer, files []*results.File) error {
 						started = r.Started.UTC().Format(time.RFC3339Nano)
 					}
 					opStale, opForeign := "", ""
-					if r.Verify.ByOp != nil {
-						opStale, opForeign = csvInt(r.Verify.ByOp[op].Stale), csvInt(r.Verify.ByOp[op].Foreign)
+					if f, ok := r.FindingsOf(op); ok {
+						opStale, opForeign = csvInt(f.Stale), csvInt(f.Foreign)
 					}
 					l := s.LatencyNs
 					row = append(row, strconv.Itoa(r.Rep), started, csvInt(r.DurationNs), op,

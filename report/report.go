@@ -110,8 +110,8 @@ func medianOf(c *results.Cell, op string, all bool, get func(results.OpStats) fl
 	return results.EstimateOf(v, results.DefaultConfidence).Median
 }
 
-// findings sums the oracle's stale and foreign findings for op over the runs of c.
-// Runs that attribute findings by op give op's own; otherwise, when the cell has
+// findings sums the oracle's stale and foreign findings for op (a job's key)
+// over the runs of c. Runs that attribute findings by job or by op give op's own; otherwise, when the cell has
 // findings at all, its totals go on its first op (first is true) with a footnote
 // saying so, and the other ops show nothing.
 func findings(c *results.Cell, op string, first bool, n *notes) (stale, foreign string) {
@@ -119,10 +119,8 @@ func findings(c *results.Cell, op string, first bool, n *notes) (stale, foreign 
 	var s, f, ts, tf int64
 	for i := range c.Runs {
 		v := &c.Runs[i].Verify
-		if v.ByOp != nil {
-			byOp = true
-		}
-		x := v.ByOp[op]
+		x, ok := c.Runs[i].FindingsOf(op)
+		byOp = byOp || ok
 		s += x.Stale
 		f += x.Foreign
 		ts += v.Stale

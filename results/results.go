@@ -95,7 +95,9 @@ type Run struct {
 	Rep        int       `json:"rep"`
 	Started    time.Time `json:"started"`
 	DurationNs int64     `json:"duration_ns"`
-	// Ops maps an op name (read, write, fault, mkwrite, punch, truncate, zero, advise) to its figures.
+	// Ops maps each job's key to its figures: the job's op (read, write, fault,
+	// mkwrite, punch, truncate, zero, advise), or its name when another job of
+	// the config runs the same op (config.Config.JobKey); OpStats.Op is the op.
 	Ops       map[string]OpStats `json:"ops"`
 	Intervals []Interval         `json:"intervals"`
 	Locks     []LockStat         `json:"locks"`
@@ -119,12 +121,36 @@ const MaxViolations = 20
 
 // OpStats are the measured figures of one op over one run's measurement window.
 type OpStats struct {
+	// Op is the job's op when the key is the job's name (absent when the key is
+	// the op): see OpOf.
+	Op          string  `json:"op,omitempty"`
 	Count       int64   `json:"count"`
 	Bytes       int64   `json:"bytes"`
 	Errors      int64   `json:"errors,omitempty"`
 	OpsPerSec   float64 `json:"ops_per_sec"`
 	BytesPerSec float64 `json:"bytes_per_sec"`
 	LatencyNs   Latency `json:"latency_ns"`
+}
+
+// OpOf returns the op of the job whose figures s are under key in Run.Ops.
+func OpOf(key string, s OpStats) string {
+	if s.Op != "" {
+		return s.Op
+	}
+	return key
+}
+
+// FindingsOf returns the stale and foreign findings of the job under key in
+// r.Ops: its own (Verify.ByJob), or its op's path's (Verify.ByOp), and whether
+// the run attributes findings at all.
+func (r *Run) FindingsOf(key string) (Findings, bool) {
+	switch v := &r.Verify; {
+	case v.ByJob != nil:
+		return v.ByJob[key], true
+	case v.ByOp != nil:
+		return v.ByOp[OpOf(key, r.Ops[key])], true
+	}
+	return Findings{}, false
 }
 
 // Latency is a latency distribution in nanoseconds.
@@ -144,7 +170,7 @@ type Latency struct {
 type Interval struct {
 	// StartNs is the interval's start, relative to the measurement start.
 	StartNs int64 `json:"start_ns"`
-	// Ops maps an op name to the ops completed in the interval.
+	// Ops maps a job's key (as Run.Ops) to the ops completed in the interval.
 	Ops map[string]int64 `json:"ops"`
 }
 
@@ -224,6 +250,9 @@ type Verify struct {
 	Corrupt int64 `json:"corrupt"`
 	// ByOp counts stale and foreign findings by the op (path) that returned the data.
 	ByOp map[string]Findings `json:"by_op,omitempty"`
+	// ByJob counts them by the job (its key in Run.Ops) whose worker found them,
+	// when some job's key is its name; nil otherwise, as ByOp says the same.
+	ByJob map[string]Findings `json:"by_job,omitempty"`
 	// Examples holds the first few findings, for a human to read.
 	Examples []string `json:"examples,omitempty"`
 }

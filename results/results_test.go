@@ -270,6 +270,25 @@ func TestSortOpsAndKey(t *testing.T) {
 	if want := []string{"read", "write", "punch", "zero", "advise", "alpha", "custom"}; !slices.Equal(ops, want) {
 		t.Errorf("SortOps = %v, want %v", ops, want)
 	}
+	// A job keyed by its name sorts with the other jobs of its op; its
+	// findings are its own when the run attributes them by job.
+	run := results.Run{
+		Ops: map[string]results.OpStats{"read": {}, "reuse": {Op: "write"}, "refill": {Op: "write"},
+			"readahead": {Op: "read"}, "punch": {}, "holes": {Op: "punch"}},
+		Verify: results.Verify{ByOp: map[string]results.Findings{"read": {Stale: 9}},
+			ByJob: map[string]results.Findings{"read": {Stale: 7}, "readahead": {Stale: 2}}},
+	}
+	if got, want := results.CellOps(&results.Cell{Runs: []results.Run{run}}),
+		[]string{"read", "readahead", "refill", "reuse", "holes", "punch"}; !slices.Equal(got, want) {
+		t.Errorf("CellOps = %v, want %v", got, want)
+	}
+	if f, ok := run.FindingsOf("readahead"); !ok || f.Stale != 2 {
+		t.Errorf("FindingsOf(readahead) = %+v, %v; want its own 2", f, ok)
+	}
+	run.Verify.ByJob = nil // results of before by_job: the op's path
+	if f, ok := run.FindingsOf("readahead"); !ok || f.Stale != 9 {
+		t.Errorf("FindingsOf(readahead) without by_job = %+v, %v; want read's 9", f, ok)
+	}
 	c := &results.Cell{Strategy: "invalidate", Params: map[string]string{"writers": "4", "cache.size": "64MiB"}}
 	if got, want := results.Key(c), "strategy=invalidate cache.size=64MiB writers=4"; got != want {
 		t.Errorf("Key = %q, want %q", got, want)

@@ -83,20 +83,30 @@ func EstimateOf(values []float64, confidence float64) Estimate {
 	return e
 }
 
-// CellOps returns the ops that appear in any run of c, in SortOps order.
+// CellOps returns the job keys that appear in any run of c, in SortOps order
+// of their ops (a job keyed by its name next to the others of its op).
 func CellOps(c *Cell) []string {
-	set := make(map[string]bool)
+	opOf := make(map[string]string)
 	for i := range c.Runs {
-		for op := range c.Runs[i].Ops {
-			set[op] = true
+		for key, s := range c.Runs[i].Ops {
+			opOf[key] = OpOf(key, s)
 		}
 	}
-	ops := make([]string, 0, len(set))
-	for op := range set {
-		ops = append(ops, op)
+	keys := make([]string, 0, len(opOf))
+	for key := range opOf {
+		keys = append(keys, key)
 	}
-	SortOps(ops)
-	return ops
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if ra, rb := opRank(opOf[a]), opRank(opOf[b]); ra != rb {
+			return ra < rb
+		}
+		if opOf[a] != opOf[b] {
+			return opOf[a] < opOf[b]
+		}
+		return a < b
+	})
+	return keys
 }
 
 // opRank is the position of an op in the order the runner documents them; unknown

@@ -3,10 +3,12 @@ package runner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -256,5 +258,37 @@ func TestParseHWM(t *testing.T) {
 		if got := parseHWM([]byte(bad)); got != 0 {
 			t.Errorf("parseHWM(%q) = %d, want 0", bad, got)
 		}
+	}
+}
+
+// TestJobsOfOneOp: two jobs of one op keep their own figures and findings,
+// under their names.
+func TestJobsOfOneOp(t *testing.T) {
+	c := testConfig(t, `name: twojobs
+backend: {kind: memory, size: 4MiB}
+cache: {size: 512KiB}
+files: {count: 2, size: 256KiB}
+strategies: [none]
+duration: 200ms
+warmup: 50ms
+interval: 100ms
+jobs:
+  - {op: read, threads: 1, bs: 4KiB}
+  - {name: seqread, op: read, threads: 1, pattern: seq, bs: 64KiB}
+  - {op: write, threads: 1, rate: 50, files: "1"}
+`)
+	run, err := runFake(t.Context(), c, newFakeTarget(c, 0), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, s := run.Ops["read"], run.Ops["seqread"]
+	if r.Count == 0 || s.Count == 0 || r.Op != "" || s.Op != "read" || s.Bytes != s.Count*65536 || r.Bytes != r.Count*4096 {
+		t.Errorf("read %+v, seqread %+v: want both, with their own block sizes", r, s)
+	}
+	if _, ok := run.Ops["write"]; !ok || len(run.Ops) != 3 {
+		t.Errorf("ops %v, want read, seqread and write", slices.Collect(maps.Keys(run.Ops)))
+	}
+	if by := run.Verify.ByJob; len(by) != 3 {
+		t.Errorf("verify by job %v, want the three jobs", by)
 	}
 }

@@ -295,6 +295,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		return nil, err
 	}
 	run.Verify = or.Verify()
+	run.Verify.ByJob = findingsByJob(workers)
 	if v, ok := tg.(violationer); ok {
 		run.Violations = capViolations(v.Violations())
 	}
@@ -402,15 +403,33 @@ func diffLocks(a, b []results.LockStat) []results.LockStat {
 	return out
 }
 
+// findingsByJob sums the workers' findings by job key when some job's key is
+// its name (two jobs run one op); nil otherwise, when Verify.ByOp says it.
+func findingsByJob(workers []*worker) map[string]results.Findings {
+	if !slices.ContainsFunc(workers, func(w *worker) bool { return w.key != w.op }) {
+		return nil
+	}
+	by := map[string]results.Findings{}
+	for _, w := range workers {
+		f, g := by[w.key], w.chk.Findings()
+		f.Stale += g.Stale
+		f.Foreign += g.Foreign
+		by[w.key] = f
+	}
+	return by
+}
+
 // collect merges the workers' recorders into the run's op figures.
 func collect(run *results.Run, workers []*worker, c *config.Config) error {
 	byOp := map[string][]*workload.Recorder{}
+	opOf := map[string]string{}
 	var ops []string
 	for _, w := range workers {
-		if _, ok := byOp[w.op]; !ok {
-			ops = append(ops, w.op)
+		if _, ok := byOp[w.key]; !ok {
+			ops = append(ops, w.key)
 		}
-		byOp[w.op] = append(byOp[w.op], w.rec)
+		byOp[w.key] = append(byOp[w.key], w.rec)
+		opOf[w.key] = w.opField()
 	}
 	secs := float64(run.DurationNs) / 1e9
 	run.Ops = map[string]results.OpStats{}
@@ -421,7 +440,7 @@ func collect(run *results.Run, workers []*worker, c *config.Config) error {
 			return err
 		}
 		s := rec.Snapshot()
-		run.Ops[op] = results.OpStats{Count: s.Count, Bytes: s.Bytes, Errors: s.Errors,
+		run.Ops[op] = results.OpStats{Op: opOf[op], Count: s.Count, Bytes: s.Bytes, Errors: s.Errors,
 			OpsPerSec: float64(s.Count) / secs, BytesPerSec: float64(s.Bytes) / secs,
 			LatencyNs: results.Latency{Min: float64(s.Min), Mean: s.Mean, Max: float64(s.Max), Stddev: s.Stddev,
 				P50: float64(s.P50), P90: float64(s.P90), P99: float64(s.P99), P999: float64(s.P999), P9999: float64(s.P9999)}}
@@ -505,7 +524,8 @@ func collectCounts(run *results.Run, workers []*worker, c *config.Config, s samp
 		if w.closed && s.window > 0 {
 			secs = min(s.window.Seconds(), nominal)
 		}
-		st := run.Ops[w.op]
+		st := run.Ops[w.key]
+		st.Op = w.opField()
 		st.Count += w.counted.ops
 		st.Bytes += w.counted.bytes
 		st.Errors += w.counted.errors
@@ -513,13 +533,13 @@ func collectCounts(run *results.Run, workers []*worker, c *config.Config, s samp
 			st.OpsPerSec += float64(w.counted.ops) / secs
 			st.BytesPerSec += float64(w.counted.bytes) / secs
 		}
-		run.Ops[w.op] = st
-		if _, ok := series[w.op]; !ok {
-			series[w.op] = make([]int64, n)
+		run.Ops[w.key] = st
+		if _, ok := series[w.key]; !ok {
+			series[w.key] = make([]int64, n)
 		}
 		if i < len(s.perWorker) {
 			for j, v := range s.perWorker[i] {
-				series[w.op][min(j, n-1)] += v // a late last tick folds into the last interval
+				series[w.key][min(j, n-1)] += v // a late last tick folds into the last interval
 			}
 		}
 	}

@@ -252,8 +252,9 @@ func TestDiffLocks(t *testing.T) {
 	}
 }
 
-// TestCollect: each op's recorders are merged across workers, and ops/s and
-// bytes/s are over the run's duration, not the configured one.
+// TestCollect: each job's recorders are merged across its workers, under its
+// key (its op, or its name when another job runs the same op: seqread), and
+// ops/s and bytes/s are over the run's duration, not the configured one.
 func TestCollect(t *testing.T) {
 	c := testConfig(t, pacedConfig) // duration 1s, interval 500ms
 	start := int64(1000 * time.Second)
@@ -267,9 +268,10 @@ func TestCollect(t *testing.T) {
 	}
 	ms := time.Millisecond
 	workers := []*worker{
-		{op: "read", rec: rec([]time.Duration{0, 100 * ms, 600 * ms}, 4096)},
-		{op: "write", rec: rec([]time.Duration{700 * ms}, 8192)},
-		{op: "read", rec: rec([]time.Duration{200 * ms, 300 * ms, 400 * ms, 900 * ms, 1200 * ms}, 4096)},
+		{key: "read", op: "read", rec: rec([]time.Duration{0, 100 * ms, 600 * ms}, 4096)},
+		{key: "write", op: "write", rec: rec([]time.Duration{700 * ms}, 8192)},
+		{key: "read", op: "read", rec: rec([]time.Duration{200 * ms, 300 * ms, 400 * ms, 900 * ms, 1200 * ms}, 4096)},
+		{key: "seqread", op: "read", rec: rec([]time.Duration{800 * ms}, 65536)},
 	}
 	workers[1].rec.Error()
 	for _, tc := range []struct {
@@ -282,13 +284,20 @@ func TestCollect(t *testing.T) {
 				t.Fatal(err)
 			}
 			secs := tc.dur.Seconds()
-			for op, want := range map[string]struct{ count, bytes, errors int64 }{
-				"read":  {8, 8 * 4096, 0},
-				"write": {1, 8192, 1},
+			for op, want := range map[string]struct {
+				op                   string
+				count, bytes, errors int64
+			}{
+				"read":    {"", 8, 8 * 4096, 0},
+				"write":   {"", 1, 8192, 1},
+				"seqread": {"read", 1, 65536, 0},
 			} {
 				s, ok := run.Ops[op]
 				if !ok {
 					t.Fatalf("no %s in %v", op, run.Ops)
+				}
+				if s.Op != want.op {
+					t.Errorf("%s: op %q, want %q", op, s.Op, want.op)
 				}
 				if s.Count != want.count || s.Bytes != want.bytes || s.Errors != want.errors {
 					t.Errorf("%s: count %d bytes %d errors %d, want %+v", op, s.Count, s.Bytes, s.Errors, want)
@@ -301,14 +310,14 @@ func TestCollect(t *testing.T) {
 					t.Errorf("%s: latency %+v, want 1µs", op, s.LatencyNs)
 				}
 			}
-			if len(run.Ops) != 2 {
-				t.Errorf("ops %v, want read and write", run.Ops)
+			if len(run.Ops) != 3 {
+				t.Errorf("ops %v, want read, write and seqread", run.Ops)
 			}
 			// The series covers the configured window (1s / 500ms): ops after it
 			// (1200 ms) are not in it.
 			want := []results.Interval{
-				{StartNs: 0, Ops: map[string]int64{"read": 5, "write": 0}},
-				{StartNs: int64(500 * ms), Ops: map[string]int64{"read": 2, "write": 1}},
+				{StartNs: 0, Ops: map[string]int64{"read": 5, "write": 0, "seqread": 0}},
+				{StartNs: int64(500 * ms), Ops: map[string]int64{"read": 2, "write": 1, "seqread": 1}},
 			}
 			if !reflect.DeepEqual(run.Intervals, want) {
 				t.Errorf("intervals = %+v, want %+v", run.Intervals, want)

@@ -18,6 +18,7 @@ const pageSize = oracle.PageSize
 // worker is one thread of a job: it owns everything it touches per op.
 type worker struct {
 	job  int
+	key  string // the job's key in the results (config.JobKey)
 	op   string
 	kind oracle.OpKind
 	w    Worker
@@ -137,7 +138,7 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *
 	mStart, mEnd := int64(measureStart.Sub(start)), int64(measureEnd.Sub(start))
 	return &worker{
 		idle: idle, mapped: mapped, userFile: job.UserFile, userOff: c.UserSlot(ji, th),
-		job: ji, op: job.Op, kind: kind, w: w, or: or, chk: or.NewChecker(),
+		job: ji, key: c.JobKey(ji), op: job.Op, kind: kind, w: w, or: or, chk: or.NewChecker(),
 		verify:  or.Level() != oracle.Off,
 		offsets: offs, files: workload.NewFilePicker(c.FileIndexes(job), seed),
 		pacer: workload.NewPacer(job.Rate, clk.Now), rec: workload.NewRecorder(mStart, c.Interval.D()),
@@ -238,6 +239,14 @@ func (w *worker) countLoop(ctx context.Context) {
 		w.counted.ops++
 		w.counted.bytes += n
 	}
+}
+
+// opField is the worker's op for OpStats.Op: empty when the key is the op.
+func (w *worker) opField() string {
+	if w.key == w.op {
+		return ""
+	}
+	return w.op
 }
 
 // pace tells the target the worker may wait for its next op (an open loop's
