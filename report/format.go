@@ -93,6 +93,14 @@ func fmtMB(bps float64) string {
 	return strconv.FormatFloat(bps/1e6, 'f', 1, 64)
 }
 
+// fmtMiB formats bytes as MiB with one decimal, "-" for none.
+func fmtMiB(b int64) string {
+	if b <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB"
+}
+
 // FormatCI is the half-width of e's confidence interval relative to its median, as
 // benchstat shows it: "3%"; "∞" when too few runs bound it (e.Unbounded); "?" when
 // the interval straddles zero or e is empty.

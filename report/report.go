@@ -313,6 +313,44 @@ func lockTable(files []*results.File, names []string) *table {
 	return t
 }
 
+// memoryTable builds the memory table: per cell, the peak RSS of its runs and
+// the range of the RSS sampled per measurement interval. nil when no run says.
+func memoryTable(files []*results.File, names []string) *table {
+	t := &table{
+		header: []string{"config", "strategy", "params", "runs", "peak RSS", "RSS over intervals"},
+		right:  []bool{false, false, false, true, true, true},
+	}
+	for fi, f := range files {
+		for ci := range f.Results {
+			c := &f.Results[ci]
+			var peak, lo, hi int64
+			for _, r := range c.Runs {
+				peak = max(peak, r.PeakRSSBytes)
+				for _, iv := range r.Intervals {
+					if b := iv.RSSBytes; b > 0 {
+						if lo == 0 || b < lo {
+							lo = b
+						}
+						hi = max(hi, b)
+					}
+				}
+			}
+			if peak == 0 && hi == 0 {
+				continue
+			}
+			span := "-"
+			if hi > 0 {
+				span = fmtMiB(lo) + " – " + fmtMiB(hi)
+			}
+			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), fmtMiB(peak), span)
+		}
+	}
+	if len(t.rows) == 0 {
+		return nil
+	}
+	return t
+}
+
 // fmtPercent shows part of whole as a percentage: one decimal, or two
 // significant digits below 0.1%, so that a share too small for one decimal
 // (a few contended acquisitions of millions, with milliseconds of wait) does
@@ -379,6 +417,7 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 	locks := lockTable(files, names)
 	found := violations(files, names)
 	calib, verdicts := calibrationTable(files, names)
+	memory := memoryTable(files, names)
 
 	if md {
 		b.WriteString("### rwbench results\n\n")
@@ -415,6 +454,18 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 		} else {
 			b.WriteString("calibration (ratio: the model's median ops/s over the reference's; " + verdicts.line() + ")\n")
 			calib.text(&b)
+		}
+	}
+	if memory != nil {
+		b.WriteByte('\n')
+		const what = "peak RSS: the process's high-water mark over a run, prefill and after-run check included, " +
+			"the largest of the runs; RSS over intervals: the largest sample of each measurement interval, lowest – highest"
+		if md {
+			b.WriteString("#### Memory\n\n" + what + ".\n\n")
+			memory.markdown(&b)
+		} else {
+			b.WriteString("memory (" + what + ")\n")
+			memory.text(&b)
 		}
 	}
 	if locks != nil {

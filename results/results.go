@@ -172,6 +172,10 @@ type Interval struct {
 	StartNs int64 `json:"start_ns"`
 	// Ops maps a job's key (as Run.Ops) to the ops completed in the interval.
 	Ops map[string]int64 `json:"ops"`
+	// RSSBytes is the largest resident set of the process sampled in the
+	// interval (every 100ms at most, from /proc/self/statm); 0 (absent) where
+	// the kernel does not say.
+	RSSBytes int64 `json:"rss_bytes,omitempty"`
 }
 
 // LockStat is the use of one lock class at one call site during the measurement window.

@@ -261,6 +261,24 @@ func TestParseHWM(t *testing.T) {
 	}
 }
 
+func TestParseStatm(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"12345 678 90 1 0 300 0\n", 678 * 4096},
+		{"1 0", 0},
+		{"", 0},
+		{"5", 0},
+		{"5 x 1", 0},
+		{"5 -3 1", 0},
+	} {
+		if got := parseStatm([]byte(tc.in), 4096); got != tc.want {
+			t.Errorf("parseStatm(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
+
 // TestJobsOfOneOp: two jobs of one op keep their own figures and findings,
 // under their names.
 func TestJobsOfOneOp(t *testing.T) {
@@ -290,5 +308,14 @@ jobs:
 	}
 	if by := run.Verify.ByJob; len(by) != 3 {
 		t.Errorf("verify by job %v, want the three jobs", by)
+	}
+	// Each interval has the process's largest resident set sampled in it.
+	if len(run.Intervals) != 2 {
+		t.Fatalf("%d intervals, want 2", len(run.Intervals))
+	}
+	for i, iv := range run.Intervals {
+		if iv.RSSBytes < 1<<20 {
+			t.Errorf("interval %d: rss %d bytes", i, iv.RSSBytes)
+		}
 	}
 }

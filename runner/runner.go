@@ -261,6 +261,9 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		series = make(chan sampled, 1)
 		go func() { series <- sampleWindow(runCtx, win, workers, measureStart, c.Interval.D()) }()
 	}
+	intervals := int(int64(c.Duration.D()+c.Interval.D()-1) / int64(c.Interval.D()))
+	rss := make(chan []int64, 1)
+	go func() { rss <- sampleRSS(runCtx, measureStart, c.Interval.D(), intervals) }()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	if err := watch(done, workers, o); err != nil {
@@ -293,6 +296,12 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	}
 	if err != nil {
 		return nil, err
+	}
+	cancel() // the sampler's end, if the workers ended before the window
+	for i, b := range <-rss {
+		if i < len(run.Intervals) {
+			run.Intervals[i].RSSBytes = b
+		}
 	}
 	run.Verify = or.Verify()
 	run.Verify.ByJob = findingsByJob(workers)

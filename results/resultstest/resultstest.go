@@ -187,9 +187,11 @@ func buildRun(r *rand.Rand, cs CellSpec, rep int, at time.Time, dur int, interva
 		run.Ops[o.Op] = s
 		total += count
 	}
+	// Memory, without drawing from r (the other figures stay as they were).
+	run.PeakRSSBytes = int64(300+rep) << 20
 	if intervals {
 		for sec := range dur {
-			iv := results.Interval{StartNs: int64(sec) * 1e9, Ops: map[string]int64{}}
+			iv := results.Interval{StartNs: int64(sec) * 1e9, Ops: map[string]int64{}, RSSBytes: int64(290+sec) << 20}
 			for _, o := range cs.Ops {
 				iv.Ops[o.Op] = int64(float64(run.Ops[o.Op].Count) / float64(dur) * jitter(r, 0.05))
 			}
