@@ -109,6 +109,9 @@ func (b *builder) file(f *results.File) {
 		}
 	}
 	for _, p := range fd.panels {
+		b.memory(fd, p)
+	}
+	for _, p := range fd.panels {
 		b.locks(fd, p)
 	}
 	for _, p := range fd.panels {
@@ -455,14 +458,10 @@ func (b *builder) timeline(fd *fileData, p *panel, op string) {
 }
 
 // timelinePoints returns the ops/s of op in each interval of r, at the interval's
-// middle, and the intervals' lengths in ns. An interval lasts until the next one
-// starts; the last one as long as the median of the others (or, alone, until the
-// end of the run).
+// middle, and the intervals' lengths in ns (see intervalSpans).
 func timelinePoints(r results.Run, op string) ([]Point, []float64) {
-	iv := slices.Clone(r.Intervals)
-	slices.SortStableFunc(iv, func(a, b results.Interval) int { return cmp.Compare(a.StartNs, b.StartNs) })
 	has := false
-	for _, x := range iv {
+	for _, x := range r.Intervals {
 		if _, ok := x.Ops[op]; ok {
 			has = true
 		}
@@ -470,6 +469,27 @@ func timelinePoints(r results.Run, op string) ([]Point, []float64) {
 	if !has {
 		return nil, nil
 	}
+	return intervalPoints(r, func(x results.Interval, ns float64) (float64, bool) {
+		return float64(x.Ops[op]) / (ns / 1e9), true
+	})
+}
+
+// rssPoints returns the largest RSS sampled in each interval of r, in MiB, at
+// the interval's middle (intervals without a sample are skipped).
+func rssPoints(r results.Run) []Point {
+	pts, _ := intervalPoints(r, func(x results.Interval, _ float64) (float64, bool) {
+		return float64(x.RSSBytes) / (1 << 20), x.RSSBytes > 0
+	})
+	return pts
+}
+
+// intervalPoints returns y of each interval of r, at the interval's middle, and
+// the lengths in ns of the intervals it kept. An interval lasts until the next
+// one starts; the last one as long as the median of the others (or, alone,
+// until the end of the run).
+func intervalPoints(r results.Run, y func(x results.Interval, ns float64) (float64, bool)) ([]Point, []float64) {
+	iv := slices.Clone(r.Intervals)
+	slices.SortStableFunc(iv, func(a, b results.Interval) int { return cmp.Compare(a.StartNs, b.StartNs) })
 	lens := make([]float64, len(iv))
 	var gaps []float64
 	for i := 0; i+1 < len(iv); i++ {
@@ -491,13 +511,39 @@ func timelinePoints(r results.Run, op string) ([]Point, []float64) {
 		if lens[i] <= 0 {
 			continue
 		}
-		pts = append(pts, Point{
-			X: (float64(x.StartNs) + lens[i]/2) / 1e9,
-			Y: float64(x.Ops[op]) / (lens[i] / 1e9),
-		})
+		v, ok := y(x, lens[i])
+		if !ok {
+			continue
+		}
+		pts = append(pts, Point{X: (float64(x.StartNs) + lens[i]/2) / 1e9, Y: v})
 		used = append(used, lens[i])
 	}
 	return pts, used
+}
+
+// memory draws the process's resident set over the first run of each cell
+// that sampled it: the largest RSS of each interval.
+func (b *builder) memory(fd *fileData, p *panel) {
+	out := &Lines{XFromZero: true, YFromZero: true}
+	for _, c := range p.cells {
+		for _, r := range c.runs {
+			if pts := rssPoints(r); len(pts) > 0 {
+				out.Series = append(out.Series, LineSeries{Name: c.label, Style: c.style, Points: pts})
+				break // the first run with samples
+			}
+		}
+	}
+	if len(out.Series) == 0 {
+		return
+	}
+	b.add(fd, Chart{
+		Kind:   KindTimeline,
+		Title:  fmt.Sprintf("%s — resident set over time (first run)%s", fd.config, bracket(p.label)),
+		Params: p.params,
+		XLabel: "time since measurement start (s)",
+		YLabel: "RSS (MiB, largest sample per interval)",
+		Lines:  out,
+	}, "memory", p.slug)
 }
 
 func (b *builder) locks(fd *fileData, p *panel) {

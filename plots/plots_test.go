@@ -394,3 +394,42 @@ func TestFormatSI(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryChart: a file whose runs sampled the resident set gets a memory
+// chart, the largest RSS of each interval in MiB at the interval's middle,
+// from the first run of each cell that has samples; one that did not, none.
+func TestMemoryChart(t *testing.T) {
+	f := noSweepFixture(t)
+	memory := func() []Chart {
+		var out []Chart
+		for _, c := range Data(f).Charts {
+			if strings.HasSuffix(c.File, "-memory") {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	if got := memory(); len(got) != 0 {
+		t.Fatalf("memory charts %v for runs without samples", got)
+	}
+	for i := range f.Results {
+		for j := range f.Results[i].Runs {
+			r := &f.Results[i].Runs[j]
+			for k := range r.Intervals {
+				r.Intervals[k].RSSBytes = int64(100+10*i+k) << 20
+			}
+		}
+	}
+	got := memory()
+	if len(got) != 1 || got[0].Kind != KindTimeline || len(got[0].Lines.Series) != len(f.Results) {
+		t.Fatalf("memory charts %+v, want one timeline with a line per cell", got)
+	}
+	iv := f.Results[0].Runs[0].Intervals
+	pts := got[0].Lines.Series[0].Points
+	if len(pts) != len(iv) || pts[0].Y != 100 || pts[len(pts)-1].Y != float64(100+len(iv)-1) {
+		t.Errorf("points %v, want 100 MiB upwards, one per interval", pts)
+	}
+	if _, err := Draw(t.TempDir(), []string{"png"}, &Dataset{Charts: got}); err != nil {
+		t.Fatal(err)
+	}
+}
