@@ -27,6 +27,8 @@
 //     50 … 99.99, y = latency in µs on a log scale, one line per strategy, each
 //     point the median over the runs of that percentile;
 //   - timeline: ops/s per interval of the first run of each cell, one chart per op;
+//   - memory: the largest resident set sampled in each interval of the first run
+//     of each cell, in MiB (runs that sampled it: rss_bytes);
 //   - locks: horizontal bars of wait time per lock, call site and mode, per
 //     strategy (the median over runs of each run's total wait);
 //   - findings: stale (solid) and foreign (pale, stacked) pages returned per path,
@@ -34,7 +36,7 @@
 //     none, with "no findings" in the title.
 //
 // A sweep point (one set of Params) is a panel: the charts that compare strategies
-// at one configuration (throughput, latency, timeline, locks, findings) are drawn
+// at one configuration (throughput, latency, timeline, memory, locks, findings) are drawn
 // once per panel, and the panel's parameters are added to their title and file
 // name. Without a sweep there is one panel and no suffix. Charts without data are
 // skipped.
