@@ -180,17 +180,20 @@ func newFileData(f *results.File) *fileData {
 		slices.SortStableFunc(p.cells, func(a, b *cell) int { return cmp.Compare(a.style, b.style) })
 		fd.cells = append(fd.cells, p.cells...)
 		seen := map[string]bool{}
+		opOf := map[string]string{}
 		for _, c := range p.cells {
 			for op := range c.summary {
 				seen[op] = true
 			}
 			for _, r := range c.runs {
-				for op := range r.Ops {
-					seen[op] = true
+				for key, st := range r.Ops {
+					seen[key] = true
+					opOf[key] = results.OpOf(key, st)
 				}
 			}
 		}
-		p.ops = sortOps(slices.Collect(maps.Keys(seen)))
+		p.ops = slices.Collect(maps.Keys(seen))
+		results.SortKeys(p.ops, opOf)
 	}
 	return fd
 }

@@ -96,17 +96,30 @@ func CellOps(c *Cell) []string {
 	for key := range opOf {
 		keys = append(keys, key)
 	}
+	SortKeys(keys, opOf)
+	return keys
+}
+
+// SortKeys sorts job keys in SortOps order of their ops (opOf; a key missing
+// from it is its own op), a job keyed by its name after the others of its op
+// by name.
+func SortKeys(keys []string, opOf map[string]string) {
+	op := func(k string) string {
+		if o, ok := opOf[k]; ok {
+			return o
+		}
+		return k
+	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
-		if ra, rb := opRank(opOf[a]), opRank(opOf[b]); ra != rb {
+		if ra, rb := opRank(op(a)), opRank(op(b)); ra != rb {
 			return ra < rb
 		}
-		if opOf[a] != opOf[b] {
-			return opOf[a] < opOf[b]
+		if op(a) != op(b) {
+			return op(a) < op(b)
 		}
 		return a < b
 	})
-	return keys
 }
 
 // opRank is the position of an op in the order the runner documents them; unknown
