@@ -317,15 +317,21 @@ func lockTable(files []*results.File, names []string) *table {
 // the range of the RSS sampled per measurement interval. nil when no run says.
 func memoryTable(files []*results.File, names []string) *table {
 	t := &table{
-		header: []string{"config", "strategy", "params", "runs", "peak RSS", "RSS over intervals"},
-		right:  []bool{false, false, false, true, true, true},
+		header: []string{"config", "strategy", "params", "runs", "peak RSS", "RSS over intervals", "buffer waits/s", "loose buffers/s"},
+		right:  []bool{false, false, false, true, true, true, true, true},
 	}
 	for fi, f := range files {
 		for ci := range f.Results {
 			c := &f.Results[ci]
 			var peak, lo, hi int64
+			var waits, loose []float64
 			for _, r := range c.Runs {
 				peak = max(peak, r.PeakRSSBytes)
+				if bp := r.BufferPool; bp != nil && r.DurationNs > 0 {
+					secs := float64(r.DurationNs) / 1e9
+					waits = append(waits, float64(bp.Throttled)/secs)
+					loose = append(loose, float64(bp.Loose)/secs)
+				}
 				for _, iv := range r.Intervals {
 					if b := iv.RSSBytes; b > 0 {
 						if lo == 0 || b < lo {
@@ -342,7 +348,12 @@ func memoryTable(files []*results.File, names []string) *table {
 			if hi > 0 {
 				span = fmtMiB(lo) + " – " + fmtMiB(hi)
 			}
-			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), fmtMiB(peak), span)
+			w, l := "-", "-"
+			if len(waits) > 0 {
+				w = FormatSI(results.EstimateOf(waits, results.DefaultConfidence).Median)
+				l = FormatSI(results.EstimateOf(loose, results.DefaultConfidence).Median)
+			}
+			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), fmtMiB(peak), span, w, l)
 		}
 	}
 	if len(t.rows) == 0 {
@@ -459,7 +470,9 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 	if memory != nil {
 		b.WriteByte('\n')
 		const what = "peak RSS: the process's high-water mark over a run, prefill and after-run check included, " +
-			"the largest of the runs; RSS over intervals: the largest sample of each measurement interval, lowest – highest"
+			"the largest of the runs; RSS over intervals: the largest sample of each measurement interval, lowest – highest; " +
+			"buffer waits: the model's takes of page buffers that waited (up to 1ms) at the pool's bound, and the buffers " +
+			"it then allocated loose, per second, medians over the runs"
 		if md {
 			b.WriteString("#### Memory\n\n" + what + ".\n\n")
 			memory.markdown(&b)

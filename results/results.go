@@ -107,6 +107,9 @@ type Run struct {
 	// prefill to the after-run check, with the high-water mark reset when the run
 	// began; 0 (absent) where the kernel does not report it.
 	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	// BufferPool is how the model's page buffer pool met the demand during the
+	// measurement window; absent for the kernel and raw targets.
+	BufferPool *BufferPool `json:"buffer_pool,omitempty"`
 	// NoLatency is true when the run counted ops without timing them (config
 	// record: false): ops/s and the series are measured, the latencies are not.
 	NoLatency bool `json:"no_latency,omitempty"`
@@ -114,6 +117,17 @@ type Run struct {
 	// validate: true), each a report with stacks, at most MaxViolations of them
 	// and then a line counting the others; empty when clean or not validated.
 	Violations []string `json:"violations,omitempty"`
+}
+
+// BufferPool is the model's page buffer pool over a measurement window. The
+// pool is bounded (the cache, a slack and two batches of 64 per task); a task
+// that needs buffers at the bound waits up to 1ms for a grace period, then
+// takes loose buffers that the garbage collector frees. Waits delay the op that
+// waited, so they are the model's own cost in its latencies.
+type BufferPool struct {
+	Slabs     int   `json:"slabs"`     // slabs of 64 page buffers at the window's end
+	Throttled int64 `json:"throttled"` // takes that waited at the bound
+	Loose     int64 `json:"loose"`     // buffers allocated one by one at the bound
 }
 
 // MaxViolations is the most validator findings a run keeps.

@@ -247,12 +247,16 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		}()
 	}
 	locks0 := make(chan []results.LockStat, 1)
+	pool0 := make(chan results.BufferPool, 1)
 	go func() {
 		select {
 		case <-time.After(time.Until(measureStart)):
 		case <-runCtx.Done():
 		}
 		locks0 <- lockStats(tg)
+		if bp, ok := tg.(bufferPooler); ok {
+			pool0 <- bp.BufferPool()
+		}
 	}()
 	var series chan sampled
 	if !c.Recording() {
@@ -278,6 +282,11 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		run.DurationNs = int64(max(end.Sub(measureStart), time.Millisecond))
 	}
 	run.Locks = diffLocks(<-locks0, lockStats(tg))
+	if bp, ok := tg.(bufferPooler); ok {
+		start, end := <-pool0, bp.BufferPool()
+		run.BufferPool = &results.BufferPool{Slabs: end.Slabs,
+			Throttled: end.Throttled - start.Throttled, Loose: end.Loose - start.Loose}
+	}
 	var closeErr error
 	for _, w := range workers {
 		closeErr = errors.Join(closeErr, w.w.Close())

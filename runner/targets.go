@@ -52,6 +52,11 @@ func targetKind(name string) string {
 	return "model"
 }
 
+// bufferPooler is a target with a page buffer pool (the model).
+type bufferPooler interface {
+	BufferPool() results.BufferPool
+}
+
 // lockStater is a target that keeps lock statistics (the model).
 type lockStater interface {
 	LockStats() []results.LockStat
@@ -68,6 +73,11 @@ func (m *modelTarget) NewWorker() (Worker, error) { return m.FS.NewTask(), nil }
 func (m *modelTarget) Close() error {
 	err := m.FS.Close()
 	return errors.Join(err, m.store.Close())
+}
+
+func (m *modelTarget) BufferPool() results.BufferPool {
+	s := m.FS.PoolStats()
+	return results.BufferPool{Slabs: s.Slabs, Throttled: s.Throttled, Loose: s.Loose}
 }
 
 func (m *modelTarget) LockStats() []results.LockStat {

@@ -189,6 +189,7 @@ func buildRun(r *rand.Rand, cs CellSpec, rep int, at time.Time, dur int, interva
 	}
 	// Memory, without drawing from r (the other figures stay as they were).
 	run.PeakRSSBytes = int64(300+rep) << 20
+	run.BufferPool = &results.BufferPool{Slabs: 1064, Throttled: int64(3 * dur), Loose: int64(8 * (rep + 1) * dur)}
 	if intervals {
 		for sec := range dur {
 			iv := results.Interval{StartNs: int64(sec) * 1e9, Ops: map[string]int64{}, RSSBytes: int64(290+sec) << 20}
