@@ -64,6 +64,16 @@ func checkFile(t *testing.T, path string, params []string, runs int) *results.Fi
 					t.Errorf("cell %s run %d: no %s", c.Strategy, i, op)
 				}
 			}
+			// The model's memory: the resident set of every interval and its
+			// buffer pool over the window.
+			if bp := r.BufferPool; bp == nil || bp.Slabs == 0 || bp.Throttled < 0 || bp.Loose < 0 {
+				t.Errorf("cell %s run %d: buffer pool %+v", c.Strategy, i, bp)
+			}
+			for k, iv := range r.Intervals {
+				if iv.RSSBytes <= 0 {
+					t.Errorf("cell %s run %d interval %d: no resident set", c.Strategy, i, k)
+				}
+			}
 			// none is the unsafe strategy: it may return stale data and, when a
 			// stale page is written back, lose a write. invalidate must not.
 			switch {
