@@ -471,7 +471,7 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 		b.WriteByte('\n')
 		const what = "peak RSS: the process's high-water mark over a run, prefill and after-run check included, " +
 			"the largest of the runs; RSS over intervals: the largest sample of each measurement interval, lowest – highest; " +
-			"buffer waits: the model's takes of page buffers that waited (up to 1ms) at the pool's bound, and the buffers " +
+			"buffer waits: the model's takes of page buffers that waited (up to 200µs) at the pool's bound, and the buffers " +
 			"it then allocated loose, per second, medians over the runs"
 		if md {
 			b.WriteString("#### Memory\n\n" + what + ".\n\n")

@@ -121,9 +121,9 @@ type Run struct {
 
 // BufferPool is the model's page buffer pool over a measurement window. The
 // pool is bounded (the cache, a slack and two batches of 64 per task); a task
-// that needs buffers at the bound waits up to 1ms for a grace period, then
-// takes loose buffers that the garbage collector frees. Waits delay the op that
-// waited, so they are the model's own cost in its latencies.
+// that needs buffers at the bound waits up to 200µs for a grace period held
+// up by another task, then takes loose buffers that the garbage collector
+// frees. Waits delay the op that waited: the model's own cost in its latencies.
 type BufferPool struct {
 	Slabs     int   `json:"slabs"`     // slabs of 64 page buffers at the window's end
 	Throttled int64 `json:"throttled"` // takes that waited at the bound

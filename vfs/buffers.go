@@ -38,19 +38,27 @@ import (
 // that needs buffers yields the CPU until the oldest sealed batch passes, which
 // lets a preempted task run to the end of its operation: memory pressure
 // throttles the writer, as direct reclaim does in the kernel. If the batch has
-// not passed after maxThrottle (the stalled task waits for a lock the taker
-// holds, say), the task gets loose buffers, allocated one by one and left to
-// the garbage collector when they are retired (the collector keeps a loose
-// buffer alive for as long as a reader can still load it, so it needs no grace
-// period). Which buffers are the pool's is told by the slabs' addresses.
+// not passed after maxThrottle (the stalled task waits for a lock, say), or
+// only the taker itself holds it up, the task gets loose buffers, allocated
+// one by one and left to the garbage collector when they are retired (the
+// collector keeps a loose buffer alive for as long as a reader can still load
+// it, so it needs no grace period). Which buffers are the pool's is told by
+// the slabs' addresses.
+//
+// A wait is the model's own cost inside the op that waits, so it is short:
+// yielding to a preempted task takes microseconds when it works, and with
+// `irwsem` (a writer asleep on i_rwsem holds grace periods up for as long as
+// the readers hold it) a 1ms wait made the tasks of the quick config wait
+// 106ms a second in all; 200µs keeps that to a third and the memory bound
+// (the 10-minute run's peak) where it was.
 
 const (
 	retireBatch = 64 // buffers per slab and per sealed batch
 	slabBytes   = retireBatch * PageSize
 	looseBatch  = 8 // loose buffers handed out at a time
 	// maxThrottle is how long a task at the pool's bound waits for a grace
-	// period before it takes loose buffers.
-	maxThrottle = time.Millisecond
+	// period before it takes loose buffers (see above).
+	maxThrottle = 200 * time.Microsecond
 	// qsOffline is the low bit of a task's state: set between operations by
 	// tasks that may stay idle; the rest counts ended operations (by 2).
 	qsOffline = 1
@@ -70,6 +78,18 @@ type sealedBatch struct {
 	bufs   []*[PageSize]byte
 	tasks  []*qsState
 	states []uint64
+}
+
+// waitsOnOthers reports whether b waits for a task other than self: one that
+// was in an operation when b was sealed and still is. A task that waits only
+// for itself would wait in vain.
+func (b *sealedBatch) waitsOnOthers(self *qsState) bool {
+	for i, q := range b.tasks {
+		if v := b.states[i]; q != self && v&qsOffline == 0 && q.state.Load() == v {
+			return true
+		}
+	}
+	return false
 }
 
 // passed reports whether every task has ended an operation, or was offline,
@@ -176,8 +196,9 @@ func (bp *bufferPool) keepPooled(bufs []*[PageSize]byte) []*[PageSize]byte {
 
 // take returns a batch of buffers past their grace period or a new slab; at
 // the pool's bound it waits up to maxThrottle for a grace period (yielding the
-// CPU to the tasks that hold it up), then returns loose buffers.
-func (bp *bufferPool) take() []*[PageSize]byte {
+// CPU to the tasks that hold it up), then returns loose buffers. self is the
+// taking task's state (nil for none): it does not wait for itself.
+func (bp *bufferPool) take(self *qsState) []*[PageSize]byte {
 	var deadline time.Time
 	for {
 		bp.mu.Lock()
@@ -194,13 +215,15 @@ func (bp *bufferPool) take() []*[PageSize]byte {
 			bp.mu.Unlock()
 			return bufs
 		}
-		if deadline.IsZero() {
-			bp.stats.Throttled++
-			deadline = time.Now().Add(maxThrottle)
-		} else if len(bp.sealed) == 0 || time.Now().After(deadline) {
+		if len(bp.sealed) == 0 || !bp.sealed[0].waitsOnOthers(self) ||
+			!deadline.IsZero() && time.Now().After(deadline) {
 			bp.stats.Loose += looseBatch
 			bp.mu.Unlock()
 			return newLoose()
+		}
+		if deadline.IsZero() {
+			bp.stats.Throttled++
+			deadline = time.Now().Add(maxThrottle)
 		}
 		bp.mu.Unlock()
 		runtime.Gosched()
@@ -268,7 +291,7 @@ func (fs *FS) PoolStats() PoolStats {
 // contents are garbage: every caller overwrites the whole page) or a new one.
 func (t *Task) pageBuffer() *[PageSize]byte {
 	if len(t.spare) == 0 {
-		t.spare = t.fs.buffers.take()
+		t.spare = t.fs.buffers.take(&t.qs)
 	}
 	n := len(t.spare)
 	b := t.spare[n-1]

@@ -42,18 +42,18 @@ func TestGracePeriod(t *testing.T) {
 			tc.reader(r)
 			w.opStart()
 			retired := map[*[PageSize]byte]bool{}
-			for _, b := range fs.buffers.take() { // a slab: the pool's buffers
+			for _, b := range fs.buffers.take(nil) { // a slab: the pool's buffers
 				retired[b] = true
 				w.retire(b)
 			}
 			w.opDone()
 			// take hands out the retired batch once it passed, else a new slab.
-			if got := !retired[fs.buffers.take()[0]]; got != tc.heldBack {
+			if got := !retired[fs.buffers.take(nil)[0]]; got != tc.heldBack {
 				t.Fatalf("held back = %v, want %v", got, tc.heldBack)
 			}
 			if tc.afterward != nil {
 				tc.afterward(r)
-				if !retired[fs.buffers.take()[0]] {
+				if !retired[fs.buffers.take(nil)[0]] {
 					t.Fatal("still held back after the reader's operation ended")
 				}
 			}
@@ -172,5 +172,41 @@ func TestPoolBounded(t *testing.T) {
 		if buf[0] != 7 || buf[PageSize-1] != byte(p) {
 			t.Fatalf("page %d: round %d page %d, want round 7", p, buf[0], buf[PageSize-1])
 		}
+	}
+}
+
+// TestWaitsOnOthers: a task at the pool's bound waits for a batch only if some
+// other task holds it back; a batch held back by the taker alone would never
+// pass while it waits.
+func TestWaitsOnOthers(t *testing.T) {
+	var self, other qsState
+	self.state.Store(4)  // in an operation
+	other.state.Store(6) // in an operation
+	var idle qsState
+	idle.state.Store(8 | qsOffline)
+	tests := []struct {
+		name  string
+		tasks []*qsState
+		after func() // what happens between the seal and the check
+		want  bool
+	}{
+		{"only the taker", []*qsState{&self}, nil, false},
+		{"the taker and another in its operation", []*qsState{&self, &other}, nil, true},
+		{"another that was offline", []*qsState{&self, &idle}, nil, false},
+		{"another that ended its operation since", []*qsState{&self, &other}, func() { other.state.Add(2) }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &sealedBatch{tasks: tc.tasks}
+			for _, q := range tc.tasks {
+				b.states = append(b.states, q.state.Load())
+			}
+			if tc.after != nil {
+				tc.after()
+			}
+			if got := b.waitsOnOthers(&self); got != tc.want {
+				t.Errorf("waitsOnOthers = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
