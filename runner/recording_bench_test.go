@@ -3,13 +3,13 @@ package runner
 import (
 	"context"
 	"io"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/oracle"
+	"github.com/rwbench/rwbench/results"
 )
 
 // BenchmarkRecording measures what timing and recording every op costs on the
@@ -68,6 +68,7 @@ jobs:
 			on, off, ratios = append(on, a), append(off, z), append(ratios, a/z)
 		}
 	}
+	median := func(x []float64) float64 { return results.EstimateOf(x, results.DefaultConfidence).Median }
 	b.ReportMetric(median(on), "ns/read-on")
 	b.ReportMetric(median(off), "ns/read-off")
 	b.ReportMetric(100*(median(ratios)-1), "%overhead")
@@ -102,14 +103,4 @@ func nsPerRead(b *testing.B, c *config.Config, tg Target, or *oracle.Oracle, clk
 		b.Fatalf("%d reads, error %v", ops, w.first)
 	}
 	return float64(elapsed) / float64(ops)
-}
-
-func median(x []float64) float64 {
-	s := slices.Clone(x)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
 }

@@ -265,7 +265,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		series = make(chan sampled, 1)
 		go func() { series <- sampleWindow(runCtx, win, workers, measureStart, c.Interval.D()) }()
 	}
-	intervals := int(int64(c.Duration.D()+c.Interval.D()-1) / int64(c.Interval.D()))
+	intervals := intervalCount(c)
 	rss := make(chan []int64, 1)
 	go func() { rss <- sampleRSS(runCtx, measureStart, c.Interval.D(), intervals) }()
 	done := make(chan struct{})
@@ -421,6 +421,12 @@ func diffLocks(a, b []results.LockStat) []results.LockStat {
 	return out
 }
 
+// intervalCount is how many intervals the measurement window has (the last may
+// be partial).
+func intervalCount(c *config.Config) int {
+	return int(int64(c.Duration.D()+c.Interval.D()-1) / int64(c.Interval.D()))
+}
+
 // findingsByJob sums the workers' findings by job key when some job's key is
 // its name (two jobs run one op); nil otherwise, when Verify.ByOp says it.
 func findingsByJob(workers []*worker) map[string]results.Findings {
@@ -464,7 +470,7 @@ func collect(run *results.Run, workers []*worker, c *config.Config) error {
 				P50: float64(s.P50), P90: float64(s.P90), P99: float64(s.P99), P999: float64(s.P999), P9999: float64(s.P9999)}}
 		series[op] = rec.Intervals()
 	}
-	n := int(int64(c.Duration.D()+c.Interval.D()-1) / int64(c.Interval.D()))
+	n := intervalCount(c)
 	for i := 0; i < n; i++ {
 		iv := results.Interval{StartNs: int64(i) * int64(c.Interval.D()), Ops: map[string]int64{}}
 		for op, s := range series {
@@ -534,7 +540,7 @@ func sampleWindow(ctx context.Context, win *window, workers []*worker, start tim
 func collectCounts(run *results.Run, workers []*worker, c *config.Config, s sampled) error {
 	run.NoLatency = true
 	nominal := float64(run.DurationNs) / 1e9
-	n := int(int64(c.Duration.D()+c.Interval.D()-1) / int64(c.Interval.D()))
+	n := intervalCount(c)
 	run.Ops = map[string]results.OpStats{}
 	series := map[string][]int64{}
 	for i, w := range workers {

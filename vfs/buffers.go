@@ -80,27 +80,17 @@ type sealedBatch struct {
 	states []uint64
 }
 
-// waitsOnOthers reports whether b waits for a task other than self: one that
-// was in an operation when b was sealed and still is. A task that waits only
-// for itself would wait in vain.
-func (b *sealedBatch) waitsOnOthers(self *qsState) bool {
+// heldUp reports whether a task other than except (nil for none) that was in
+// an operation when b was sealed still is: b has not passed. A task at the
+// pool's bound waits only for a batch held up by others (heldUp(self)): one
+// that only it holds up would never pass while it waits.
+func (b *sealedBatch) heldUp(except *qsState) bool {
 	for i, q := range b.tasks {
-		if v := b.states[i]; q != self && v&qsOffline == 0 && q.state.Load() == v {
+		if v := b.states[i]; q != except && v&qsOffline == 0 && q.state.Load() == v {
 			return true
 		}
 	}
 	return false
-}
-
-// passed reports whether every task has ended an operation, or was offline,
-// since b was sealed.
-func (b *sealedBatch) passed() bool {
-	for i, q := range b.tasks {
-		if v := b.states[i]; v&qsOffline == 0 && q.state.Load() == v {
-			return false
-		}
-	}
-	return true
 }
 
 // bufferPool is the filesystem's pool of page buffers past their grace period.
@@ -215,7 +205,7 @@ func (bp *bufferPool) take(self *qsState) []*[PageSize]byte {
 			bp.mu.Unlock()
 			return bufs
 		}
-		if len(bp.sealed) == 0 || !bp.sealed[0].waitsOnOthers(self) ||
+		if len(bp.sealed) == 0 || !bp.sealed[0].heldUp(self) ||
 			!deadline.IsZero() && time.Now().After(deadline) {
 			bp.stats.Loose += looseBatch
 			bp.mu.Unlock()
@@ -233,7 +223,7 @@ func (bp *bufferPool) take(self *qsState) []*[PageSize]byte {
 // reuse returns a batch of buffers past their grace period, or nil. bp.mu is
 // held.
 func (bp *bufferPool) reuse() []*[PageSize]byte {
-	for len(bp.sealed) > 0 && bp.sealed[0].passed() {
+	for len(bp.sealed) > 0 && !bp.sealed[0].heldUp(nil) {
 		bp.free = append(bp.free, bp.sealed[0].bufs)
 		bp.sealed[0] = nil
 		bp.sealed = bp.sealed[1:]

@@ -175,7 +175,7 @@ func TestPoolBounded(t *testing.T) {
 	}
 }
 
-// TestWaitsOnOthers: a task at the pool's bound waits for a batch only if some
+// TestWaitsOnOthers (heldUp): a task at the pool's bound waits for a batch only if some
 // other task holds it back; a batch held back by the taker alone would never
 // pass while it waits.
 func TestWaitsOnOthers(t *testing.T) {
@@ -204,8 +204,8 @@ func TestWaitsOnOthers(t *testing.T) {
 			if tc.after != nil {
 				tc.after()
 			}
-			if got := b.waitsOnOthers(&self); got != tc.want {
-				t.Errorf("waitsOnOthers = %v, want %v", got, tc.want)
+			if got := b.heldUp(&self); got != tc.want {
+				t.Errorf("heldUp(self) = %v, want %v", got, tc.want)
 			}
 		})
 	}
