@@ -110,6 +110,10 @@ type Run struct {
 	// BufferPool is how the model's page buffer pool met the demand during the
 	// measurement window; absent for the kernel and raw targets.
 	BufferPool *BufferPool `json:"buffer_pool,omitempty"`
+	// DirtyPauses are the writers' dirty-throttling sleeps over the measurement
+	// window (balance_dirty_pages): the model's own, or the real kernel's from the
+	// writeback:balance_dirty_pages tracepoint; absent where none were measured.
+	DirtyPauses *Pauses `json:"dirty_pauses,omitempty"`
 	// NoLatency is true when the run counted ops without timing them (config
 	// record: false): ops/s and the series are measured, the latencies are not.
 	NoLatency bool `json:"no_latency,omitempty"`
@@ -128,6 +132,15 @@ type BufferPool struct {
 	Slabs     int   `json:"slabs"`     // slabs of 64 page buffers at the window's end
 	Throttled int64 `json:"throttled"` // takes that waited at the bound
 	Loose     int64 `json:"loose"`     // buffers allocated one by one at the bound
+}
+
+// Pauses summarizes a set of sleeps: how many, their total, and their p99 and
+// maximum, in nanoseconds.
+type Pauses struct {
+	Count   int64 `json:"count"`
+	TotalNs int64 `json:"total_ns"`
+	P99Ns   int64 `json:"p99_ns"`
+	MaxNs   int64 `json:"max_ns"`
 }
 
 // MaxViolations is the most validator findings a run keeps.
