@@ -92,22 +92,17 @@ var siteNames = [numSites]string{"read_entry", "read_batch", "page_create", "pag
 
 func (s Site) String() string { return siteNames[s] }
 
-// RWSem is an instrumented reader-writer semaphore. Like the kernel's rwsem and
-// Go's sync.RWMutex it is writer-preferring: a shared acquisition waits behind a
-// queued writer, so a recursive shared acquisition can deadlock.
-type RWSem struct {
-	mu    sync.RWMutex
-	class LockClass
-}
-
+// lock takes l at site in mode m for t, accounting for the wait (the rules are
+// RWSem's). A reader that steals the lock past its failed fast path did not
+// wait, and is not counted as contended; a writer's spin is part of its wait.
 func (l *RWSem) lock(t *Task, site Site, m Mode) {
 	var wait time.Duration
 	if m == Exclusive {
-		if !l.mu.TryLock() {
-			wait = t.contend(l, l.class, site, m, l.mu.Lock)
+		if !l.writeFast(t) {
+			wait = t.contend(l, l.class, site, m, func() { l.writeSlow(t) })
 		}
-	} else if !l.mu.TryRLock() {
-		wait = t.contend(l, l.class, site, m, l.mu.RLock)
+	} else if c, ok := l.readFast(); !ok && !l.readSteal(c) {
+		wait = t.contend(l, l.class, site, m, l.readQueue)
 	}
 	t.acquired(l, l.class, site, m, wait)
 }
@@ -117,9 +112,9 @@ func (l *RWSem) lock(t *Task, site Site, m Mode) {
 func (l *RWSem) trylock(t *Task, site Site, m Mode) bool {
 	var ok bool
 	if m == Exclusive {
-		ok = l.mu.TryLock()
+		ok = l.tryDownWrite(t)
 	} else {
-		ok = l.mu.TryRLock()
+		ok = l.tryDownRead()
 	}
 	if !ok {
 		t.locks[l.class][site][m].contended.Add(1)
@@ -132,9 +127,9 @@ func (l *RWSem) trylock(t *Task, site Site, m Mode) bool {
 func (l *RWSem) unlock(t *Task, site Site, m Mode) {
 	t.released(l, l.class, site, m)
 	if m == Exclusive {
-		l.mu.Unlock()
+		l.upWrite()
 	} else {
-		l.mu.RUnlock()
+		l.upRead()
 	}
 }
 
@@ -210,6 +205,9 @@ func (t *Task) contend(l any, c LockClass, site Site, m Mode, wait func()) time.
 			t.heldMu.Unlock()
 		}()
 	}
+	// Off CPU while it waits, for writers spinning on a lock t holds.
+	t.offCPU.Store(true)
+	defer t.offCPU.Store(false)
 	if !t.fs.opts.LockTiming {
 		wait()
 		return 0

@@ -17,7 +17,7 @@ import (
 //   - recursion: no class may be taken while the task holds a lock of the same
 //     class (page locks excepted). Even a shared acquisition of a lock the task
 //     holds shared deadlocks as soon as a writer queues between the two, since
-//     the rwsem (and Go's sync.RWMutex) is writer-preferring;
+//     a reader queues behind a waiting writer (RWSem);
 //   - the class graph: each acquisition of class B while holding class A adds
 //     the edge A -> B to the filesystem's graph, with the stacks where A was
 //     taken and where B was, the first time the edge is seen. An edge that

@@ -3,6 +3,7 @@ package vfs
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Task is one worker's context, the model's `current`: its lock statistics, the
@@ -20,6 +21,9 @@ type Task struct {
 	held    []held
 	waiting bool // in contend, for waitFor; guarded by heldMu
 	waitFor held
+	// offCPU is set while the task waits for a lock in contend: a writer
+	// spinning on a lock the task holds gives up (see RWSem).
+	offCPU atomic.Bool
 	// contexts maps each lock context the task has validated to the stack of
 	// its first acquisition (see checkAcquire).
 	contexts map[uint64][]uintptr
