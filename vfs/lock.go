@@ -80,7 +80,7 @@ const (
 	SitePunch                   // ->fallocate(PUNCH_HOLE)
 	SiteTruncate                // ->setattr(size)
 	SiteZero                    // ->fallocate(ZERO_RANGE)
-	SiteFaultAround             // filemap_map_pages (model only: strategies are not called)
+	SiteFaultAround             // ->map_pages / filemap_map_pages: fault-around
 	SiteWriteback               // ->writepages (model only)
 	SiteReclaim                 // shrinker (model only)
 	numSites

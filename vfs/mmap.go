@@ -298,14 +298,21 @@ func (t *Task) syncMmapReadahead(ino *Inode, idx uint64) {
 
 // faultAround is filemap_map_pages: under the page-table lock, map the cached,
 // uptodate, unlocked pages of the aligned window around idx that are not mapped
-// yet, trylocking each (a trylock cannot deadlock, so it may nest inside ptl)
-// and taking no invalidation lock. It reports whether it mapped idx itself.
+// yet, trylocking each (a trylock cannot deadlock, so it may nest inside ptl).
+// The model takes no invalidation lock here; the strategy's hook around it is
+// ->map_pages (XFS from 5.1 to 6.3 took MMAPLOCK shared there). It reports
+// whether it mapped idx itself.
 func (t *Task) faultAround(v *vma, idx uint64) bool {
-	m := v.m
+	m, s := v.m, t.fs.strategy
 	n := uint64(t.fs.opts.FaultAroundPages)
 	start := idx - idx%n
 	size := uint64(m.host.size.Load())
 	end := min(start+n, (size+PageSize-1)/PageSize, uint64(len(v.ptes)))
+	if start >= end {
+		return false
+	}
+	s.Enter(t, m, SiteFaultAround, start, end-1)
+	defer s.Exit(t, m, SiteFaultAround, start, end-1)
 	mapped := false
 	ra := &t.ra[m.host.ino]
 	v.mm.ptl.lock(t, SiteFaultAround, Exclusive)

@@ -142,7 +142,7 @@ func (t *Task) getPages(ino *Inode, idx, last uint64) ([]batchPage, error) {
 			}
 			if !ok {
 				if len(batch) == 1 {
-					continue // truncated under us: start over
+					continue // truncated or locked under us: look again
 				}
 				batch = batch[:len(batch)-1]
 			}
@@ -177,13 +177,23 @@ func (t *Task) createPage(ino *Inode, idx uint64) (*Page, error) {
 	return p, err
 }
 
-// updatePage is filemap_update_page: bring a cached page uptodate, waiting for
-// whoever is reading it. It reports false if the page was truncated meanwhile.
+// updatePage is filemap_update_page: bring a cached page uptodate. It reports
+// false if the caller must look the page up again: the page was truncated
+// meanwhile, or it was locked (by readahead reading it, usually), in which
+// case the strategy's lock is dropped before waiting for the page to be
+// unlocked, as the kernel drops invalidate_lock before it sleeps on the folio
+// lock: a punch waiting for the lock exclusive would otherwise wait for that
+// I/O too.
 func (t *Task) updatePage(ino *Inode, p *Page) (bool, error) {
 	m, s := &ino.Mapping, t.fs.strategy
 	s.Enter(t, m, SitePageUpdate, p.index, p.index)
+	if !t.trylockPage(p, SitePageUpdate) {
+		s.Exit(t, m, SitePageUpdate, p.index, p.index)
+		t.lockPage(p, SitePageUpdate) // folio_put_wait_locked: wait until it is unlocked
+		t.unlockPage(p, SitePageUpdate)
+		return false, nil
+	}
 	defer s.Exit(t, m, SitePageUpdate, p.index, p.index)
-	t.lockPage(p, SitePageUpdate)
 	defer t.unlockPage(p, SitePageUpdate)
 	if p.mapping != m {
 		return false, nil

@@ -46,19 +46,24 @@ import (
 //
 // Spinning. The kernel's writer spins while the owner is on a CPU, since the
 // lock will then be free within the owner's critical section, sooner than a
-// sleep and wake-up. The model has 16 or more goroutines on 2 cores here, so a
-// busy wait would mostly take the CPU from the owner it waits for. The spin is
-// therefore a bounded number (writerSpins) of runtime.Gosched calls, each
-// followed by a steal attempt: a spinner lets other goroutines (the owner
-// among them) run and yet takes the lock ahead of the sleepers as soon as it
-// is free, which is what stealing does to the queue in the kernel. It stops
-// early, as the kernel's does, when the owner is not "running": the owner is a
-// writer task that is blocked waiting for another lock (Task.offCPU; I/O in the
-// critical section counts as running, the model does not see it), or the
-// handoff bit is set. A reader-owned lock is spun on within the same bound,
-// like the kernel's time-bounded spin on readers. The first waiter that set the
-// handoff bit does not spin (the kernel's does, on a running writer owner); it
-// sleeps until the release wakes it.
+// sleep and a wake-up. The model has 16 or more goroutines on 2 cores here, so
+// a long busy wait mostly takes the CPU from the owner it waits for, and a
+// spin that yields (runtime.Gosched) is worse: with the CPUs busy the yielder
+// goes to the back of the global run queue and may not run again for a time
+// slice (10 ms), far longer than any wait it meant to shorten (measured: a
+// writer spinning 8 Gosched rounds against 6 busy readers waited up to 0.6 s).
+// So the spin is a short bounded poll of the lock word (writerSpins loads,
+// well under a microsecond), made only while a writer that is running holds
+// the lock: it stops when the owner is blocked waiting for another lock
+// (Task.offCPU; I/O inside the critical section counts as running, the model
+// does not see it), when readers hold the lock (the kernel spins on readers
+// for a bounded time, 25 us and more; here a reader's critical section is a
+// whole read, so the poll would only burn the CPU), and when the handoff bit
+// is set. What stays is the rule that matters for the queue: a writer that
+// arrives when the lock is free (or is freed within the poll) takes it ahead
+// of the sleeping waiters. The first waiter that set the handoff bit does not
+// spin (the kernel's does, on a running writer owner); it sleeps until the
+// release wakes it.
 //
 // Not modelled: the osq queue of spinners (spinners race for the lock word),
 // the nonspinnable bits, RT tasks, signals and killable waits, downgrade.
@@ -90,8 +95,9 @@ const (
 	RWSemWaitTimeout = 4 * time.Millisecond
 	// MaxReadersWakeup is MAX_READERS_WAKEUP: the most readers one wake-up grants.
 	MaxReadersWakeup = 256
-	// writerSpins bounds a writer's optimistic spin (see RWSem).
-	writerSpins = 8
+	// writerSpins bounds a writer's optimistic spin, in polls of the lock word
+	// (see RWSem).
+	writerSpins = 64
 )
 
 // rwWaiter is a task in the wait queue (struct rwsem_waiter). A waiter is made
@@ -247,23 +253,25 @@ func (l *RWSem) writeSlow(t *Task) {
 
 // spin is the optimistic spin (rwsem_optimistic_spin with
 // rwsem_try_write_lock_unqueued): take the lock if it is free and no handoff
-// is pending, waiters or not. See RWSem for the bound.
+// is pending, waiters or not, polling at most writerSpins times while a
+// running writer holds it. See RWSem for why it is this short.
 func (l *RWSem) spin() bool {
 	for range writerSpins {
 		c := l.count.Load()
-		if c&rwHandoff != 0 {
+		switch {
+		case c&rwHandoff != 0:
 			return false
-		}
-		if c&rwLockMask == 0 {
+		case c&rwLockMask == 0:
 			if l.count.CompareAndSwap(c, c|rwWriter) {
 				return true
 			}
-			continue
+		case c&rwWriter == 0:
+			return false // readers hold it: their sections are long (see RWSem)
+		default:
+			if o := l.owner.Load(); o != nil && o.offCPU.Load() {
+				return false // the owner sleeps: spinning cannot see it finish
+			}
 		}
-		if o := l.owner.Load(); c&rwWriter != 0 && o != nil && o.offCPU.Load() {
-			return false // the owner sleeps: spinning cannot see it finish
-		}
-		runtime.Gosched()
 	}
 	return false
 }
@@ -411,20 +419,22 @@ func (l *RWSem) markWake(kind wakeKind, wq []*rwWaiter) []*rwWaiter {
 	return wq
 }
 
-// wakeUp is wake_up_q: a token to each waiter, after waitMu is dropped. Then
-// the waker yields: Go runs a woken goroutine only when its waker's P next
-// schedules, and the waker, running on, would take the lock again (a reader
-// steals it) before the woken writer even retried; the kernel's woken task
-// runs at once on an idle CPU or preempts its waker.
+// wakeUp is wake_up_q: a token to each waiter, after waitMu is dropped. When
+// it woke a writer, the waker then yields: Go runs a woken goroutine only when
+// its waker's P next schedules, and the waker, running on, would take the lock
+// again (a reader steals it) before the woken writer even retried, let alone
+// set the handoff bit; the kernel's woken task runs at once on an idle CPU or
+// preempts its waker. Woken readers hold the lock already: nothing to yield for.
 func wakeUp(wq []*rwWaiter) {
-	if len(wq) == 0 {
-		return
-	}
+	writer := false
 	for _, w := range wq {
+		writer = writer || w.write
 		select {
 		case w.wake <- struct{}{}:
 		default: // a writer already has a token to retry with
 		}
 	}
-	runtime.Gosched()
+	if writer {
+		runtime.Gosched()
+	}
 }
