@@ -33,12 +33,14 @@ type Checker struct {
 	c counters
 }
 
-// Findings returns the stale and foreign findings of the checks made through c.
+// Findings returns the stale, foreign and torn findings of the checks made
+// through c.
 func (c *Checker) Findings() results.Findings {
 	var f results.Findings
 	for k := range c.c.ops {
 		f.Stale += c.c.ops[k].stale.Load()
 		f.Foreign += c.c.ops[k].foreign.Load()
+		f.Torn += c.c.ops[k].torn.Load()
 	}
 	return f
 }
@@ -156,17 +158,17 @@ func (o *Oracle) unknownGen(oc *opCounters, op OpKind, f *fileState, file int, i
 	return Foreign
 }
 
-// garbage judges a page that is not a clean value: excused as torn when a
-// mutation of the page may have overlapped the read or the page is tainted,
-// otherwise reported as verdict.
+// garbage judges a page that is not a clean value: torn when a mutation of
+// the page may have overlapped the read or the page is tainted, otherwise
+// reported as verdict.
 func (o *Oracle) garbage(oc *opCounters, op OpKind, f *fileState, file int, idx uint64, floor int64, page []byte, verdict Finding, what string) Finding {
-	if floor&(inflightMask|taintBit) != 0 || f.pages[idx].floor.Load() != floor {
+	switch {
+	case floor&(inflightMask|taintBit) != 0 || f.pages[idx].floor.Load() != floor:
+		verdict = Torn
 		oc.torn.Add(1)
-		return OK
-	}
-	if verdict == Corrupt {
+	case verdict == Corrupt:
 		oc.corrupt.Add(1)
-	} else {
+	default:
 		oc.foreign.Add(1)
 	}
 	if o.wantNote() {
@@ -232,34 +234,16 @@ func (o *Oracle) Verify() results.Verify {
 		v.Stale += s[1]
 		v.Foreign += s[2]
 		v.Corrupt += s[3]
+		v.Torn += s[4]
 		if s[0] > 0 {
 			if v.ByOp == nil {
 				v.ByOp = make(map[string]results.Findings)
 			}
-			v.ByOp[OpKind(k).String()] = results.Findings{Stale: s[1], Foreign: s[2]}
+			v.ByOp[OpKind(k).String()] = results.Findings{Stale: s[1], Foreign: s[2], Torn: s[4]}
 		}
 	}
 	v.Examples = append([]string(nil), o.examples...)
 	return v
-}
-
-// Torn returns the number of undecodable pages excused because a mutation of
-// the page may have overlapped the read (they count as checked, not as findings).
-func (o *Oracle) Torn() int64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var n int64
-	for i := range o.shared {
-		for k := range o.shared[i].ops {
-			n += o.shared[i].ops[k].torn.Load()
-		}
-	}
-	for _, c := range o.checkers {
-		for k := range c.c.ops {
-			n += c.c.ops[k].torn.Load()
-		}
-	}
-	return n
 }
 
 // CheckFinal checks page idx of file as read back after every operation has

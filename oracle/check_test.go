@@ -271,13 +271,13 @@ func TestCheck(t *testing.T) {
 			e.beginWrite("b", 0, 3)
 			e.snap(0, 3)
 			return garbagePage()
-		}, OK, ""},
+		}, Torn, "torn: read file 0 page 3 returned"},
 		{"garbage when a write began after the snapshot and ended", Header, func(e *env) []byte {
 			e.write("a", 0, 3)
 			e.snap(0, 3)
 			e.write("b", 0, 3)
 			return garbagePage()
-		}, OK, ""},
+		}, Torn, "torn: read file 0 page 3 returned"},
 		{"garbage on a page left torn by overlapping writes", Header, func(e *env) []byte {
 			e.beginWrite("a", 0, 3)
 			e.beginWrite("b", 0, 3)
@@ -285,7 +285,7 @@ func TestCheck(t *testing.T) {
 			e.endWrite("b", 0, 3)
 			e.snap(0, 3)
 			return garbagePage()
-		}, OK, ""},
+		}, Torn, "torn: read file 0 page 3 returned"},
 		{"taint clears when a write runs alone", Header, func(e *env) []byte {
 			e.beginWrite("a", 0, 3)
 			e.beginWrite("b", 0, 3)
@@ -316,7 +316,7 @@ func TestCheck(t *testing.T) {
 			p := e.stamp("a", 0, 3)
 			p[1000] ^= 0x40
 			return p
-		}, OK, ""},
+		}, Torn, "torn: read file 0 page 3 returned"},
 		{"full: zero header over data", Full, func(e *env) []byte {
 			e.snap(0, 3)
 			p := zeroPage()
@@ -350,7 +350,7 @@ func TestCheck(t *testing.T) {
 			if v.Checked != wantChecked {
 				t.Errorf("Checked = %d, want %d", v.Checked, wantChecked)
 			}
-			n := map[Finding]int64{Stale: v.Stale, Foreign: v.Foreign, Corrupt: v.Corrupt}
+			n := map[Finding]int64{Stale: v.Stale, Foreign: v.Foreign, Corrupt: v.Corrupt, Torn: v.Torn}
 			for f, k := range n {
 				want := int64(0)
 				if f == c.want {
@@ -371,7 +371,7 @@ func TestCheck(t *testing.T) {
 			}
 			if c.want != Corrupt {
 				bo := v.ByOp["read"]
-				if bo.Stale+bo.Foreign != 1 {
+				if bo.Stale+bo.Foreign+bo.Torn != 1 {
 					t.Errorf("ByOp[read] = %+v, want the finding", bo)
 				}
 			}

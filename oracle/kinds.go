@@ -103,6 +103,11 @@ const (
 	Foreign
 	// Corrupt: a valid header of this page over a payload that is not its own.
 	Corrupt
+	// Torn: a value that is no version of the page (a mix of two, or garbage)
+	// while a mutation of the page overlapped the read. A store that copies
+	// pages without locking them against writers (the host kernel's ext4) may
+	// return one; the model, which publishes every page whole, must not.
+	Torn
 )
 
 func (f Finding) String() string {
@@ -115,6 +120,8 @@ func (f Finding) String() string {
 		return "foreign"
 	case Corrupt:
 		return "corrupt"
+	case Torn:
+		return "torn"
 	}
 	return fmt.Sprintf("Finding(%d)", uint8(f))
 }

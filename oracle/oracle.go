@@ -52,18 +52,21 @@
 //
 // # Torn pages
 //
-// read(2) copies out of a page without the page lock, so a read that overlaps a
-// write of the same page may see a mix of both values: a bad header checksum, a
-// payload that does not match its header, or half zeros. That is correct
-// concurrency, not a bug, so such an undecodable page is excused (counted as
-// torn, reported as OK) when a mutation of the page may have overlapped the read:
-// one was in flight at the snapshot or is at the check, or the floor word changed
-// in between (a mutation that began after the snapshot starts strictly after the
-// snapshot's floor, because Begin raises a start tick that would tie it). Two
-// mutations of one page that overlap each other (a store through a mapping racing
-// a write(2)) can leave a torn value behind; Begin marks such a busy period
-// contended, and the page stays tainted, with torn values excused, until a
-// mutation runs alone. An undecodable page with none of this is foreign.
+// A store that copies out of a page without locking it against writers (the
+// host kernel's read(2) on ext4) may return, for a read that overlaps a write
+// of the same page, a mix of both values: a bad header checksum, a payload that
+// does not match its header, or half zeros. Such an undecodable page is torn
+// (not foreign) when a mutation of the page may have overlapped the read: one
+// was in flight at the snapshot or is at the check, or the floor word changed
+// in between (a mutation that began after the snapshot starts strictly after
+// the snapshot's floor, because Begin raises a start tick that would tie it).
+// Two mutations of one page that overlap each other (a store through a mapping
+// racing a write(2)) can leave a torn value behind; Begin marks such a busy
+// period contended, and the page stays tainted, with undecodable values torn,
+// until a mutation runs alone. An undecodable page with none of this is
+// foreign. Torn reads are counted (Verify.Torn, by op and job) like the other
+// findings; whether one is a fault depends on the store (results.Cell.TornIsFinding):
+// the model publishes pages whole, so there it is a bug.
 //
 // # Retirement
 //

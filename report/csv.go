@@ -16,9 +16,9 @@ func csvFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 func csvInt(x int64) string { return strconv.FormatInt(x, 10) }
 
 // writeCSV writes one row per run and op. Every sweep param of any cell gets a
-// "param.KEY" column (empty where a cell lacks it); stale and foreign are given
-// both for the op (op_stale, op_foreign: the findings attributed to it, empty when
-// the run does not attribute them) and for the run (run_*).
+// "param.KEY" column (empty where a cell lacks it); stale, foreign and torn are
+// given both for the op (op_stale, op_foreign, op_torn: the findings attributed
+// to it, empty when the run does not attribute them) and for the run (run_*).
 func writeCSV(w io.Writer, files []*results.File) error {
 	names := configNames(files)
 	keySet := map[string]bool{}
@@ -42,7 +42,7 @@ func writeCSV(w io.Writer, files []*results.File) error {
 	header = append(header, "rep", "run_started", "duration_ns", "op", "count", "bytes", "errors",
 		"ops_per_sec", "bytes_per_sec",
 		"lat_min_ns", "lat_mean_ns", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns", "lat_max_ns", "lat_stddev_ns",
-		"op_stale", "op_foreign", "run_checked", "run_stale", "run_foreign", "run_corrupt", "fsck_ok")
+		"op_stale", "op_foreign", "op_torn", "run_checked", "run_stale", "run_foreign", "run_torn", "run_corrupt", "fsck_ok")
 
 	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
@@ -67,9 +67,9 @@ func writeCSV(w io.Writer, files []*results.File) error {
 					if !r.Started.IsZero() {
 						started = r.Started.UTC().Format(time.RFC3339Nano)
 					}
-					opStale, opForeign := "", ""
+					opStale, opForeign, opTorn := "", "", ""
 					if f, ok := r.FindingsOf(op); ok {
-						opStale, opForeign = csvInt(f.Stale), csvInt(f.Foreign)
+						opStale, opForeign, opTorn = csvInt(f.Stale), csvInt(f.Foreign), csvInt(f.Torn)
 					}
 					l := s.LatencyNs
 					row = append(row, strconv.Itoa(r.Rep), started, csvInt(r.DurationNs), op,
@@ -77,8 +77,8 @@ func writeCSV(w io.Writer, files []*results.File) error {
 						csvFloat(s.OpsPerSec), csvFloat(s.BytesPerSec),
 						csvFloat(l.Min), csvFloat(l.Mean), csvFloat(l.P50), csvFloat(l.P90), csvFloat(l.P99),
 						csvFloat(l.P999), csvFloat(l.P9999), csvFloat(l.Max), csvFloat(l.Stddev),
-						opStale, opForeign, csvInt(r.Verify.Checked),
-						csvInt(r.Verify.Stale), csvInt(r.Verify.Foreign), csvInt(r.Verify.Corrupt),
+						opStale, opForeign, opTorn, csvInt(r.Verify.Checked),
+						csvInt(r.Verify.Stale), csvInt(r.Verify.Foreign), csvInt(r.Verify.Torn), csvInt(r.Verify.Corrupt),
 						strconv.FormatBool(r.Fsck.Ok))
 					if err := cw.Write(row); err != nil {
 						return err

@@ -5,7 +5,7 @@
 //   - text: an aligned table in the manner of benchstat, one row per cell and op:
 //     config, strategy, sweep params, op, runs, the median ops/s with its
 //     confidence interval, MB/s, the p50, p99 and p99.9 latencies (medians over
-//     the runs), the oracle's stale/foreign/corrupt findings and the fsck
+//     the runs), the oracle's stale/foreign/torn/corrupt findings and the fsck
 //     outcome; then, when the runs recorded locks, a lock table (with the p50
 //     and p99 of wait and hold from the runs' histograms); then the lock
 //     validator's findings, one line per distinct finding of a cell.
@@ -110,30 +110,39 @@ func medianOf(c *results.Cell, op string, all bool, get func(results.OpStats) fl
 	return results.EstimateOf(v, results.DefaultConfidence).Median
 }
 
-// findings sums the oracle's stale and foreign findings for op (a job's key)
-// over the runs of c. Runs that attribute findings by job or by op give op's own; otherwise, when the cell has
-// findings at all, its totals go on its first op (first is true) with a footnote
-// saying so, and the other ops show nothing.
-func findings(c *results.Cell, op string, first bool, n *notes) (stale, foreign string) {
+// findings sums the oracle's stale, foreign and torn findings for op (a job's
+// key) over the runs of c. Runs that attribute findings by job or by op give
+// op's own; otherwise, when the cell has findings at all, its totals go on its
+// first op (first is true) with a footnote saying so, and the other ops show
+// nothing. Torn reads of a target where they are not a finding (see
+// results.Cell.TornIsFinding) get a footnote saying so.
+func findings(c *results.Cell, op string, first bool, n *notes) (stale, foreign, torn string) {
 	byOp := false
-	var s, f, ts, tf int64
+	var own, total results.Findings
 	for i := range c.Runs {
 		v := &c.Runs[i].Verify
 		x, ok := c.Runs[i].FindingsOf(op)
 		byOp = byOp || ok
-		s += x.Stale
-		f += x.Foreign
-		ts += v.Stale
-		tf += v.Foreign
+		own.Stale += x.Stale
+		own.Foreign += x.Foreign
+		own.Torn += x.Torn
+		total.Stale += v.Stale
+		total.Foreign += v.Foreign
+		total.Torn += v.Torn
 	}
+	f, m := own, ""
 	switch {
-	case byOp || ts+tf == 0:
-		return strconv.FormatInt(s, 10), strconv.FormatInt(f, 10)
+	case byOp || total.Stale+total.Foreign+total.Torn == 0:
 	case first:
-		m := " " + n.mark("the runs do not attribute findings to ops: the totals of the cell")
-		return strconv.FormatInt(ts, 10) + m, strconv.FormatInt(tf, 10) + m
+		f, m = total, " "+n.mark("the runs do not attribute findings to ops: the totals of the cell")
+	default:
+		return "", "", ""
 	}
-	return "", ""
+	torn = strconv.FormatInt(f.Torn, 10) + m
+	if f.Torn > 0 && !c.TornIsFinding() {
+		torn += " " + n.mark("not a finding on "+c.Target+": its buffered read is not atomic against a write of the same page")
+	}
+	return strconv.FormatInt(f.Stale, 10) + m, strconv.FormatInt(f.Foreign, 10) + m, torn
 }
 
 // fsckOf is "ok" when every run's fsck passed, else "N/M failed".
@@ -192,8 +201,8 @@ func fileLine(f *results.File, name string) string {
 // mainTable builds the table of cells and ops.
 func mainTable(files []*results.File, names []string, n *notes) *table {
 	t := &table{
-		header: []string{"config", "strategy", "params", "op", "runs", "ops/s", "MB/s", "p50", "p99", "p99.9", "stale", "foreign", "corrupt", "fsck"},
-		right:  []bool{false, false, false, false, true, true, true, true, true, true, true, true, true, false},
+		header: []string{"config", "strategy", "params", "op", "runs", "ops/s", "MB/s", "p50", "p99", "p99.9", "stale", "foreign", "torn", "corrupt", "fsck"},
+		right:  []bool{false, false, false, false, true, true, true, true, true, true, true, true, true, true, false},
 	}
 	for fi, f := range files {
 		for ci := range f.Results {
@@ -216,9 +225,9 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 					p999 = FormatNs(medianOf(c, op, false, func(o results.OpStats) float64 { return o.LatencyNs.P999 }))
 				}
 				mb := fmtMB(medianOf(c, op, true, func(o results.OpStats) float64 { return o.BytesPerSec }))
-				stale, foreign := findings(c, op, oi == 0, n)
+				stale, foreign, torn := findings(c, op, oi == 0, n)
 				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), op, strconv.Itoa(s.OpsPerSec.N),
-					rate, mb, p50, p99, p999, stale, foreign, corruptOf(c), fsckOf(c))
+					rate, mb, p50, p99, p999, stale, foreign, torn, corruptOf(c), fsckOf(c))
 			}
 		}
 	}

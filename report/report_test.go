@@ -45,7 +45,7 @@ func fixtureSpec() resultstest.Spec {
 					{Lock: "mapping.i_pages", Site: "filemap_add_folio", Mode: "exclusive", PerOp: 0.31, Contended: 0.021, WaitNs: 900, HoldNs: 350},
 					{Lock: "folio_lock", Site: "filemap_read", Mode: "exclusive", PerOp: 0.97, Contended: 0.004, WaitNs: 2100, HoldNs: 1200},
 				},
-				Stale: 14, FsckFailRun: 2,
+				Stale: 14, Torn: 2, FsckFailRun: 2,
 			},
 			{
 				Strategy: "invalidate", Params: map[string]string{"writers": "4"}, Runs: 3,

@@ -90,6 +90,19 @@ type Cell struct {
 	Summary Summary           `json:"summary"`
 }
 
+// TornIsFinding reports whether a torn read (Verify.Torn) is a finding for the
+// cell's target, as stale data is, or only reported. The model publishes every
+// page whole (a write swaps in a new buffer, readers copy from an immutable
+// one), so a torn read there is a bug of the model: always a finding. The host
+// kernel (target kernel) does not make a buffered read atomic against a write
+// of the same page: ext4 and btrfs copy out of a cached page without its lock
+// while a write copies into it under the lock, so a read overlapping a write
+// can return part of each; XFS holds i_rwsem across both, but a store through a
+// mapping still races a read. Nor is an O_DIRECT read (target raw) atomic
+// against an O_DIRECT write of the same block. There a torn read is reported,
+// not counted against the target.
+func (c *Cell) TornIsFinding() bool { return c.Target == "model" || c.Target == "" }
+
 // Run is one repetition of a cell.
 type Run struct {
 	Rep        int       `json:"rep"`
@@ -279,7 +292,10 @@ type Verify struct {
 	Stale   int64 `json:"stale"`
 	Foreign int64 `json:"foreign"`
 	Corrupt int64 `json:"corrupt"`
-	// ByOp counts stale and foreign findings by the op (path) that returned the data.
+	// Torn counts pages read that were no version of the page while a
+	// mutation of it overlapped the read (see TornIsFinding).
+	Torn int64 `json:"torn"`
+	// ByOp counts stale, foreign and torn findings by the op (path) that returned the data.
 	ByOp map[string]Findings `json:"by_op,omitempty"`
 	// ByJob counts them by the job (its key in Run.Ops) whose worker found them,
 	// when some job's key is its name; nil otherwise, as ByOp says the same.
@@ -288,10 +304,15 @@ type Verify struct {
 	Examples []string `json:"examples,omitempty"`
 }
 
+// Wrong counts what a safe strategy of the model must never return or leave
+// behind: stale, foreign, torn and corrupt pages.
+func (v *Verify) Wrong() int64 { return v.Stale + v.Foreign + v.Torn + v.Corrupt }
+
 // Findings counts the findings of one path.
 type Findings struct {
 	Stale   int64 `json:"stale"`
 	Foreign int64 `json:"foreign"`
+	Torn    int64 `json:"torn"`
 }
 
 // Fsck is the result of the after-run check: write back, drop the cache, check every

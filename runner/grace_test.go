@@ -134,7 +134,7 @@ func TestRetiringWithWorkers(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	stop()
-	if v := or.Verify(); v.Stale+v.Foreign+v.Corrupt != 0 || v.Checked == 0 {
+	if v := or.Verify(); v.Wrong() != 0 || v.Checked == 0 {
 		t.Fatalf("verify %+v", v)
 	}
 	if w := writes.Load(); peak > 4*4096 || w < want {
@@ -184,7 +184,7 @@ jobs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !run.Fsck.Ok || run.Verify.Checked == 0 || run.Verify.Stale+run.Verify.Foreign+run.Verify.Corrupt != 0 {
+	if !run.Fsck.Ok || run.Verify.Checked == 0 || run.Verify.Wrong() != 0 {
 		t.Fatalf("fsck %+v, verify %+v: want a clean, checked run", run.Fsck, run.Verify)
 	}
 	if w := run.Ops["write"].Count; w < 3*4096 {

@@ -438,6 +438,7 @@ func findingsByJob(workers []*worker) map[string]results.Findings {
 		f, g := by[w.key], w.chk.Findings()
 		f.Stale += g.Stale
 		f.Foreign += g.Foreign
+		f.Torn += g.Torn
 		by[w.key] = f
 	}
 	return by

@@ -73,7 +73,7 @@ func TestRunTargetOpenLoop(t *testing.T) {
 		if !reflect.DeepEqual(run.Intervals, want) {
 			t.Errorf("intervals = %+v, want %+v", run.Intervals, want)
 		}
-		if !run.Fsck.Ok || run.Verify.Checked == 0 || run.Verify.Stale+run.Verify.Foreign+run.Verify.Corrupt != 0 {
+		if !run.Fsck.Ok || run.Verify.Checked == 0 || run.Verify.Wrong() != 0 {
 			t.Errorf("fsck %+v, verify %+v: want a clean, checked run", run.Fsck, run.Verify)
 		}
 		// A prefill worker per file (up to GOMAXPROCS), 2 job workers and the

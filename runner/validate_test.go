@@ -97,7 +97,7 @@ jobs:
 	if len(run.Violations) > 0 {
 		t.Errorf("violations: %q", run.Violations)
 	}
-	if v := run.Verify; v.Checked == 0 || v.Stale+v.Foreign+v.Corrupt > 0 || !run.Fsck.Ok {
+	if v := run.Verify; v.Checked == 0 || v.Wrong() > 0 || !run.Fsck.Ok {
 		t.Errorf("verify %+v, fsck %+v", v, run.Fsck)
 	}
 	if run.Ops["read"].Count == 0 {

@@ -81,7 +81,7 @@ func checkFile(t *testing.T, path string, params []string, runs int) *results.Fi
 				if !r.Fsck.Ok {
 					t.Logf("cell %s run %d: fsck %+v (the race none models)", c.Strategy, i, r.Fsck)
 				}
-			case !r.Fsck.Ok || r.Verify.Corrupt+r.Verify.Stale+r.Verify.Foreign != 0:
+			case !r.Fsck.Ok || r.Verify.Wrong() != 0:
 				t.Errorf("cell %s run %d: fsck %+v, verify %+v", c.Strategy, i, r.Fsck, r.Verify)
 			}
 		}

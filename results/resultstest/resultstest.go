@@ -44,9 +44,9 @@ type CellSpec struct {
 	Runs   int
 	Ops    []OpSpec
 	Locks  []LockSpec
-	// Stale, Foreign and Corrupt are the findings of each run; stale and foreign
-	// ones are attributed to the cell's first op.
-	Stale, Foreign, Corrupt int64
+	// Stale, Foreign, Torn and Corrupt are the findings of each run; stale,
+	// foreign and torn ones are attributed to the cell's first op.
+	Stale, Foreign, Torn, Corrupt int64
 	// FsckFailRun is the 1-based run whose fsck fails; 0 for none.
 	FsckFailRun int
 }
@@ -218,9 +218,9 @@ func buildRun(r *rand.Rand, cs CellSpec, rep int, at time.Time, dur int, interva
 			checked += run.Ops[o.Op].Count * o.Bytes / 4096
 		}
 	}
-	run.Verify = results.Verify{Checked: checked, Stale: cs.Stale, Foreign: cs.Foreign, Corrupt: cs.Corrupt}
-	if (cs.Stale > 0 || cs.Foreign > 0) && len(cs.Ops) > 0 {
-		run.Verify.ByOp = map[string]results.Findings{cs.Ops[0].Op: {Stale: cs.Stale, Foreign: cs.Foreign}}
+	run.Verify = results.Verify{Checked: checked, Stale: cs.Stale, Foreign: cs.Foreign, Torn: cs.Torn, Corrupt: cs.Corrupt}
+	if (cs.Stale > 0 || cs.Foreign > 0 || cs.Torn > 0) && len(cs.Ops) > 0 {
+		run.Verify.ByOp = map[string]results.Findings{cs.Ops[0].Op: {Stale: cs.Stale, Foreign: cs.Foreign, Torn: cs.Torn}}
 		run.Verify.Examples = []string{"file 0 page 1834: stale: read returned generation 41, oracle has 42 (punched at 3.2s)"}
 	}
 	if rep == cs.FsckFailRun {
