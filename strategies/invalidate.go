@@ -21,7 +21,12 @@ import "github.com/rwbench/rwbench/vfs"
 //	write                    i_rwsem X (the model)
 //	punch/truncate/zero      i_rwsem X (the model) + invalidate_lock X
 func Invalidate() vfs.Strategy {
-	return vfs.NewTableStrategy("invalidate", "invalidate_lock", vfs.Table{
+	return vfs.NewTableStrategy("invalidate", "invalidate_lock", invalidateTable())
+}
+
+// invalidateTable is where invalidate takes its lock, and rangelock its range.
+func invalidateTable() vfs.Table {
+	return vfs.Table{
 		vfs.SitePageCreate:  vfs.S(vfs.LockInval),
 		vfs.SitePageUpdate:  vfs.S(vfs.LockInval),
 		vfs.SiteReadahead:   vfs.S(vfs.LockInval),
@@ -30,5 +35,5 @@ func Invalidate() vfs.Strategy {
 		vfs.SitePunch:       vfs.X(vfs.LockInval),
 		vfs.SiteTruncate:    vfs.X(vfs.LockInval),
 		vfs.SiteZero:        vfs.X(vfs.LockInval),
-	})
+	}
 }

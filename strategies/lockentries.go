@@ -18,31 +18,45 @@ import "github.com/rwbench/rwbench/vfs"
 //	page_mkwrite             - (a truncated page makes the fault retry and insert)
 //	write                    i_rwsem X (the model)
 //	punch/truncate/zero      i_rwsem X (the model) + lock entries over the range
-func LockEntries() vfs.Strategy { return lockEntriesStrategy{} }
+func LockEntries() vfs.Strategy {
+	return lockEntriesStrategy{table: vfs.Table{
+		vfs.SitePageInsert: vfs.S(vfs.LockInval),
+		vfs.SitePunch:      vfs.X(vfs.LockInval),
+		vfs.SiteTruncate:   vfs.X(vfs.LockInval),
+		vfs.SiteZero:       vfs.X(vfs.LockInval),
+	}}
+}
 
-type lockEntriesStrategy struct{}
+// lockEntriesStrategy reads its table this way: shared is "wait while a lock
+// entry is in the slots", exclusive "put lock entries into the slots".
+type lockEntriesStrategy struct{ table vfs.Table }
+
+// Table returns the strategy's locking table (the lock is the entries).
+func (s lockEntriesStrategy) Table() vfs.Table { return s.table }
 
 func (lockEntriesStrategy) Name() string               { return "lockentries" }
 func (lockEntriesStrategy) InvalidateLockName() string { return "lock_entries" }
 
-func (lockEntriesStrategy) Enter(t *vfs.Task, m *vfs.Mapping, site vfs.Site, first, last uint64) {
-	switch site {
-	case vfs.SitePageInsert:
+func (s lockEntriesStrategy) Enter(t *vfs.Task, m *vfs.Mapping, site vfs.Site, first, last uint64) {
+	switch tk := s.table[site]; {
+	case tk.Lock == vfs.LockNothing:
+	case tk.Mode == vfs.Shared:
 		m.WaitLockEntries(t, site, first, last)
-	case vfs.SitePunch, vfs.SiteTruncate, vfs.SiteZero:
+	default:
 		m.InsertLockEntries(first, last+1)
 	}
 }
 
-// TryEnter at page insert fails where an entry sits, so readahead holding
-// locked pages submits them before it waits (punch waits on those pages).
-func (lockEntriesStrategy) TryEnter(t *vfs.Task, m *vfs.Mapping, site vfs.Site, first, last uint64) bool {
-	return site != vfs.SitePageInsert || !m.HasLockEntry(first, last)
+// TryEnter where it would wait fails if an entry sits there, so readahead
+// holding locked pages submits them before it waits (punch waits on those
+// pages).
+func (s lockEntriesStrategy) TryEnter(t *vfs.Task, m *vfs.Mapping, site vfs.Site, first, last uint64) bool {
+	tk := s.table[site]
+	return tk.Lock == vfs.LockNothing || tk.Mode != vfs.Shared || !m.HasLockEntry(first, last)
 }
 
-func (lockEntriesStrategy) Exit(t *vfs.Task, m *vfs.Mapping, site vfs.Site, first, last uint64) {
-	switch site {
-	case vfs.SitePunch, vfs.SiteTruncate, vfs.SiteZero:
+func (s lockEntriesStrategy) Exit(t *vfs.Task, m *vfs.Mapping, site vfs.Site, first, last uint64) {
+	if tk := s.table[site]; tk.Lock != vfs.LockNothing && tk.Mode == vfs.Exclusive {
 		m.RemoveLockEntries(first, last+1)
 	}
 }

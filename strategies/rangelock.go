@@ -28,9 +28,13 @@ import (
 //	write                    i_rwsem X (the model)
 //	punch/zero               i_rwsem X (the model) + range X (the range)
 //	truncate                 i_rwsem X (the model) + range X (new EOF to the end)
-func RangeLock() vfs.Strategy { return rangeLockStrategy{} }
+func RangeLock() vfs.Strategy { return rangeLockStrategy{table: invalidateTable()} }
 
-type rangeLockStrategy struct{}
+// rangeLockStrategy takes its range where its table says, in the table's mode.
+type rangeLockStrategy struct{ table vfs.Table }
+
+// Table returns the strategy's locking table (the lock is the range lock).
+func (s rangeLockStrategy) Table() vfs.Table { return s.table }
 
 func (rangeLockStrategy) Name() string               { return "rangelock" }
 func (rangeLockStrategy) InvalidateLockName() string { return "invalidate_range" }
@@ -43,14 +47,9 @@ type rangeState struct {
 func (rangeLockStrategy) InitMapping(m *vfs.Mapping) { m.Private = &rangeState{} }
 
 // mode says what the strategy takes at a site, and whether it takes anything.
-func (rangeLockStrategy) mode(site vfs.Site) (vfs.Mode, bool) {
-	switch site {
-	case vfs.SitePageCreate, vfs.SitePageUpdate, vfs.SiteReadahead, vfs.SiteFaultCreate, vfs.SiteMkwrite:
-		return vfs.Shared, true
-	case vfs.SitePunch, vfs.SiteTruncate, vfs.SiteZero:
-		return vfs.Exclusive, true
-	}
-	return 0, false
+func (s rangeLockStrategy) mode(site vfs.Site) (vfs.Mode, bool) {
+	tk := s.table[site]
+	return tk.Mode, tk.Lock != vfs.LockNothing
 }
 
 func (s rangeLockStrategy) Enter(t *vfs.Task, m *vfs.Mapping, site vfs.Site, first, last uint64) {

@@ -92,6 +92,15 @@ var siteNames = [numSites]string{"read_entry", "read_batch", "page_create", "pag
 
 func (s Site) String() string { return siteNames[s] }
 
+// Sites lists the hook points in order.
+func Sites() []Site {
+	s := make([]Site, numSites)
+	for i := range s {
+		s[i] = Site(i)
+	}
+	return s
+}
+
 // lock takes l at site in mode m for t, accounting for the wait (the rules are
 // RWSem's). A reader that steals the lock past its failed fast path did not
 // wait, and is not counted as contended; a writer's spin is part of its wait.
