@@ -10,7 +10,7 @@ import "github.com/rwbench/rwbench/vfs"
 // faults, and the fault takes mmap_lock (which ranks above i_mmap_sem) and then
 // i_mmap_sem again. That is the inversion Jan Kara describes in the seeds; with
 // a punch queued for the lock between the two shared acquisitions of one file's
-// lock, it deadlocks (the rwsem is writer-preferring). With an ordinary buffer
+// lock, it deadlocks (a reader queues behind a waiting writer). With an ordinary buffer
 // it works, which is why it looks right. Not a safe strategy: it is here for
 // the lock validator to catch, and for the watchdog.
 //

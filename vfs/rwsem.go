@@ -8,12 +8,11 @@ import (
 )
 
 // RWSem is the model's rw_semaphore, with the rules of Linux 6.6's
-// kernel/locking/rwsem.c (unchanged in substance from 5.16 to 6.12): i_rwsem,
-// mmap_lock and every strategy's invalidation lock are one. Go's
-// sync.RWMutex, which the model used before, is kinder to readers (a reader
-// waits behind at most one writer, readers and writers strictly alternate);
-// mixed read/write contention is decided by the rules below, so the model
-// follows the kernel's.
+// kernel/locking/rwsem.c: i_rwsem, mmap_lock and every strategy's invalidation
+// lock are one. Go's sync.RWMutex is kinder to readers (a reader waits behind
+// at most one writer, readers and writers strictly alternate); mixed
+// read/write contention is decided by the rules below, so the model follows
+// the kernel's.
 //
 // The lock word (count) is the kernel's: bit 0 a writer holds the lock, bit 1
 // the wait queue is not empty, bit 2 the handoff bit, bits 8 and up the number
