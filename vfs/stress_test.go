@@ -40,6 +40,10 @@ type stressConfig struct {
 	faultOnly bool
 	// until, when set, ends the run early once it returns true (polled).
 	until func(results.Verify) bool
+	// everyOp, when set, extends the run past dur (up to four times dur)
+	// until each of these ops has run: on a loaded machine the rare ones (a
+	// truncate waits for every reader of the file) may not get a turn in dur.
+	everyOp []string
 }
 
 // stressResult is what a run found.
@@ -61,11 +65,26 @@ type stressEnv struct {
 	stop  atomic.Bool
 	errMu sync.Mutex
 	errs  []error
+
+	seenMu sync.Mutex
+	seen   map[string]bool // the ops some worker has run
+}
+
+// ranAll reports whether each of ops has run.
+func (e *stressEnv) ranAll(ops []string) bool {
+	e.seenMu.Lock()
+	defer e.seenMu.Unlock()
+	for _, op := range ops {
+		if !e.seen[op] {
+			return false
+		}
+	}
+	return true
 }
 
 func newStressEnv(t *testing.T, s vfs.Strategy, raceWindow time.Duration) *stressEnv {
 	t.Helper()
-	e := &stressEnv{}
+	e := &stressEnv{seen: map[string]bool{}}
 	blocks := int64(stressFiles*stressPages + 256)
 	store, err := blockdev.CreateFile(blockdev.Options{
 		Path:   filepath.Join(t.TempDir(), "image"),
@@ -142,7 +161,14 @@ func newStressWorker(e *stressEnv, tk *vfs.Task, seed uint64) *stressWorker {
 		ops: map[string]int64{}}
 }
 
-func (w *stressWorker) count(op string) { w.ops[op]++ }
+func (w *stressWorker) count(op string) {
+	if w.ops[op] == 0 {
+		w.e.seenMu.Lock()
+		w.e.seen[op] = true
+		w.e.seenMu.Unlock()
+	}
+	w.ops[op]++
+}
 
 // check reports an unexpected error. Only a fault or a store through a
 // mapping past EOF (a truncate in flight) may fail: that is SIGBUS. A read(2)
@@ -369,7 +395,10 @@ func runStress(t *testing.T, c stressConfig) (*stressEnv, stressResult) {
 			}
 		})
 	}
-	for time.Since(start) < c.dur && !e.stop.Load() {
+	for !e.stop.Load() {
+		if d := time.Since(start); d >= 4*c.dur || d >= c.dur && e.ranAll(c.everyOp) {
+			break
+		}
 		time.Sleep(20 * time.Millisecond)
 		if c.until != nil && c.until(e.or.Verify()) {
 			break
@@ -466,14 +495,15 @@ func TestStressSafe(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, r := runStress(t, stressConfig{strategy: s, dur: stressDur(1500 * time.Millisecond), raceWindow: time.Millisecond})
+			everyOp := []string{"read", "read mapped", "fault", "mkwrite", "punch", "zero", "truncate", "advise", "write"}
+			e, r := runStress(t, stressConfig{strategy: s, dur: stressDur(1500 * time.Millisecond), raceWindow: time.Millisecond, everyOp: everyOp})
 			v := r.verify
 			t.Logf("%s: %d pages verified in %v; ops %v", name, v.Checked, r.elapsed.Round(time.Millisecond), r.ops)
 			checkNothingWrong(t, v)
 			if v.Checked == 0 {
 				t.Error("nothing verified")
 			}
-			for _, op := range []string{"read", "read mapped", "fault", "mkwrite", "punch", "zero", "truncate", "advise", "write"} {
+			for _, op := range everyOp {
 				if r.ops[op] == 0 {
 					t.Errorf("no %s ran", op)
 				}
