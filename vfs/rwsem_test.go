@@ -73,6 +73,16 @@ func expectHolding(t *testing.T, step string, hs []*holder, want string) {
 	}
 }
 
+// wakeWindow returns a lock with a writer queued and the lock word free: its
+// holder released it, but the wake-up has not reached the waiter (call wake).
+func wakeWindow() (*RWSem, []*holder) {
+	l := new(RWSem)
+	l.downWrite(nil)
+	w := queue(l, "W")
+	releaseCount(l)
+	return l, w
+}
+
 // releaseCount is the first half of up_write: the lock word says free, the
 // wake-up of the queue has not happened yet (the window in which the kernel's
 // woken waiter is not running yet).
@@ -164,10 +174,7 @@ func TestRWSemFastPathFailsWithWaiters(t *testing.T) {
 // waiter, finding the lock taken, just sleeps again.
 func TestRWSemWriterSteals(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var l RWSem
-		l.downWrite(nil)
-		w := queue(&l, "W")
-		releaseCount(&l)
+		l, w := wakeWindow()
 		l.downWrite(nil) // the fast path fails (waiters), the spin steals
 		l.wake()         // the release's wake-up reaches the waiter late
 		expectHolding(t, "stolen", w, "0")
@@ -176,6 +183,25 @@ func TestRWSemWriterSteals(t *testing.T) {
 		}
 		l.upWrite()
 		expectHolding(t, "thief released", w, "1")
+		w[0].unlock()
+	})
+}
+
+// A reader whose fast path failed (a writer waits) but that finds the lock
+// free and no other reader in takes it too (the kernel's reader lock
+// stealing); the woken writer then waits for it.
+func TestRWSemReaderSteals(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, w := wakeWindow()
+		if _, ok := l.readFast(); ok {
+			t.Fatal("fast path succeeded with a writer queued")
+		}
+		l.count.Add(-rwReader) // undo the fast path's bias
+		l.downRead()           // steals: would sleep forever (a bubble deadlock) otherwise
+		l.wake()
+		expectHolding(t, "stolen by a reader", w, "0")
+		l.upRead()
+		expectHolding(t, "reader released", w, "1")
 		w[0].unlock()
 	})
 }
