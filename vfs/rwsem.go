@@ -64,6 +64,11 @@ import (
 // spin (the kernel's does, on a running writer owner); it sleeps until the
 // release wakes it.
 //
+// Wake-ups. Go runs a woken goroutine only when its waker's P next schedules,
+// while the kernel's woken task runs at once on an idle CPU or preempts its
+// waker; so a waker that woke a writer yields (wakeUp), or it would steal the
+// lock back before the writer could retry, or ever set the handoff bit.
+//
 // Not modelled: the osq queue of spinners (spinners race for the lock word),
 // the nonspinnable bits, RT tasks, signals and killable waits, downgrade.
 type RWSem struct {
