@@ -20,6 +20,7 @@ type Config struct {
 	Backend     Backend `yaml:"backend" json:"backend"`
 	Cache       Cache   `yaml:"cache" json:"cache"`
 	Files       Files   `yaml:"files" json:"files"`
+	RealFS      RealFS  `yaml:"realfs" json:"realfs"`
 	// Strategies are the strategy (or target) names to run, in order; required.
 	Strategies []string `yaml:"strategies" json:"strategies"`
 	// Duration is the measurement window of one run, default 5s.
@@ -97,6 +98,15 @@ type Cache struct {
 	FaultAround int `yaml:"fault_around" json:"fault_around"`
 	// Flusher is the flusher's wakeup interval, default 100ms.
 	Flusher Duration `yaml:"flusher" json:"flusher"`
+}
+
+// RealFS sizes the real filesystems that the xfs, ext4 and btrfs targets make
+// for each run.
+type RealFS struct {
+	// ImageSize is the size of the sparse image file under the filesystem,
+	// default the files' total plus a quarter plus 512MiB: room for the
+	// filesystem's metadata and log, and for btrfs's copy-on-write.
+	ImageSize Size `yaml:"image_size" json:"image_size"`
 }
 
 // Files are the files the jobs work on.

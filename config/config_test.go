@@ -133,6 +133,8 @@ func TestErrors(t *testing.T) {
 			`t.yaml:7: files.size: 2 files of 16MiB need backend.size >= 34MiB (32MiB + 1% + 1MiB for metadata), got 32MiB`},
 		{"files larger than the default image", strings.Replace(base, "  size: 16MiB", "  size: 1GiB", 1),
 			`t.yaml:7: files.size: 2 files of 1GiB need backend.size >= 2070MiB (2GiB + 1% + 1MiB for metadata), got 256MiB`},
+		{"files larger than the real filesystem's image", base + "realfs:\n  image_size: 32MiB\n",
+			`t.yaml:12: realfs.image_size: 2 files of 16MiB need realfs.image_size > 32MiB (with room for the filesystem's metadata), got 32MiB`},
 		{"unknown strategy", strings.Replace(base, "[none, irwsem]", "[none, irwsem,\n  rangelock]", 1),
 			`t.yaml:3: strategies[2]: unknown strategy "rangelock": want one of none, irwsem, perpage, perbatch, invalidate`},
 		{"strategy twice", strings.Replace(base, "[none, irwsem]", "[none, none]", 1),

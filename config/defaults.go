@@ -67,6 +67,7 @@ func (c *Config) Defaults() {
 	setDefault(d, &c.Files.Count, "files.count", DefaultFileCount)
 	setDefault(d, &c.Files.Size, "files.size", DefaultFileSize)
 	setDefaultPtr(d, &c.Files.Prefill, "files.prefill", true)
+	setDefault(d, &c.RealFS.ImageSize, "realfs.image_size", imageSizeFor(c.Files))
 
 	setDefault(d, &c.Duration, "duration", DefaultDuration)
 	setDefault(d, &c.Warmup, "warmup", DefaultWarmup)
@@ -109,6 +110,13 @@ func (c *Config) Defaults() {
 			setDefaultPtr(d, &j.Refault, p+".refault", true)
 		}
 	}
+}
+
+// imageSizeFor is the default realfs.image_size: the files' total, a quarter
+// more and 512MiB, rounded up to a MiB.
+func imageSizeFor(f Files) Size {
+	data := Size(f.Count) * f.Size
+	return (data + data/4 + 512*MiB + MiB - 1) / MiB * MiB
 }
 
 // percentOf returns pct% of s rounded down to a block, at least one block.

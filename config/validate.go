@@ -115,6 +115,9 @@ func (c *Config) validate(known Known, top bool) *Error {
 	if e := c.validateFiles(); e != nil {
 		return e
 	}
+	if e := c.validateRealFS(); e != nil {
+		return e
+	}
 	if len(c.Strategies) == 0 {
 		if known.Strategies != nil {
 			return c.errAt("strategies", "required: list one or more of %s", strings.Join(known.Strategies, ", "))
@@ -282,6 +285,21 @@ func (c *Config) validateFiles() *Error {
 	if need > c.Backend.Size {
 		return c.errAt(where, "%d files of %s need backend.size >= %s (%s + 1%% + 1MiB for metadata), got %s",
 			f.Count, f.Size, (need+MiB-1)/MiB*MiB, data, c.Backend.Size)
+	}
+	return nil
+}
+
+// validateRealFS checks that the files fit the real filesystems' image; whether
+// mkfs takes the image is checked before a run that makes one.
+func (c *Config) validateRealFS() *Error {
+	if e := c.checkSize("realfs.image_size", c.RealFS.ImageSize); e != nil {
+		return e
+	}
+	data := Size(c.Files.Count) * c.Files.Size
+	if data >= c.RealFS.ImageSize {
+		return c.errAt(c.pick("realfs.image_size", "files.size", "files.count"),
+			"%d files of %s need realfs.image_size > %s (with room for the filesystem's metadata), got %s",
+			c.Files.Count, c.Files.Size, data, c.RealFS.ImageSize)
 	}
 	return nil
 }

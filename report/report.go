@@ -445,9 +445,15 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 	for i, f := range files {
 		if md {
 			b.WriteString("- " + mdEscape(fileLine(f, names[i])) + "  \n  " + mdEscape(machine.Header(f.Machine)) + "\n")
+			for _, l := range conditionLines(f) {
+				b.WriteString("  " + mdEscape(l) + "\n")
+			}
 		} else {
 			b.WriteString(fileLine(f, names[i]) + "\n")
 			b.WriteString("machine " + machine.Header(f.Machine) + "\n")
+			for _, l := range conditionLines(f) {
+				b.WriteString(l + "\n")
+			}
 		}
 	}
 	b.WriteByte('\n')

@@ -82,7 +82,8 @@ type Machine struct {
 // Cell is one point of the matrix: a strategy (or target) and one set of sweep values.
 type Cell struct {
 	Strategy string `json:"strategy"`
-	// Target is "model" for the five strategies and their successors, "kernel" or "raw" otherwise.
+	// Target is "model" for the five strategies and their successors, "kernel" or
+	// "raw" for those targets, "realfs" for xfs, ext4 and btrfs.
 	Target string `json:"target"`
 	// Params maps each swept config key to its value in this cell; empty without a sweep.
 	Params  map[string]string `json:"params"`
@@ -127,6 +128,11 @@ type Run struct {
 	// window (balance_dirty_pages): the model's own, or the real kernel's from the
 	// writeback:balance_dirty_pages tracepoint; absent where none were measured.
 	DirtyPauses *Pauses `json:"dirty_pauses,omitempty"`
+	// Conditions are what a real-filesystem target (xfs, ext4, btrfs) set on
+	// the host for the run, one line each ("memory.limit_in_bytes=...",
+	// "vm.dirty_bytes=... (was ...)"), and what it could not ("could not:
+	// ..."); absent for the other targets.
+	Conditions []string `json:"conditions,omitempty"`
 	// NoLatency is true when the run counted ops without timing them (config
 	// record: false): ops/s and the series are measured, the latencies are not.
 	NoLatency bool `json:"no_latency,omitempty"`

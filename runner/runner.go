@@ -159,13 +159,20 @@ func allStrategies(c *config.Config) []string {
 	return all
 }
 
-// runOnce runs one repetition of one cell on a fresh target, timed on clk.
-func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, clk *clock.Clock, o Options) (*results.Run, error) {
+// runOnce runs one repetition of one cell on a fresh target, timed on clk,
+// and closes the target whatever happened: a target that set up the host
+// (realfs.go) undoes it there, and records what it set.
+func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, clk *clock.Clock, o Options) (run *results.Run, err error) {
 	tg, err := newTarget(cl.cfg, cl.strategy, ws, clk, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
-	defer tg.Close()
+	defer func() {
+		err = errors.Join(err, tg.Close())
+		if c, ok := tg.(conditioner); ok && run != nil {
+			run.Conditions = c.Conditions()
+		}
+	}()
 	return runTarget(ctx, cl, rep, tg, clk, o)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/rwbench/rwbench/hostfs"
 	"github.com/rwbench/rwbench/rawio"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/scratchfs"
 	"github.com/rwbench/rwbench/strategies"
 	"github.com/rwbench/rwbench/vfs"
 )
@@ -23,6 +24,10 @@ import (
 const (
 	TargetKernel = "kernel" // the host kernel's page cache on real files
 	TargetRaw    = "raw"    // O_DIRECT straight to files: the device floor
+	// TargetRealFS is the kind of the xfs, ext4 and btrfs targets: the kernel
+	// target's operations on a filesystem rwbench makes for each run
+	// (realfs.go).
+	TargetRealFS = "realfs"
 )
 
 // Ops are the operations a job can run.
@@ -36,18 +41,22 @@ func Backends() []string {
 }
 
 // Names lists every strategy and target a config may name.
-func Names() []string { return append(strategies.Names(), TargetKernel, TargetRaw) }
+func Names() []string {
+	return append(append(strategies.Names(), TargetKernel, TargetRaw), scratchfs.Names()...)
+}
 
 // Known is what config validation checks names against.
 func Known() config.Known {
 	return config.Known{Strategies: Names(), Ops: Ops(), Backends: Backends()}
 }
 
-// targetKind is "model", "kernel" or "raw".
+// targetKind is "model", "kernel", "raw" or "realfs".
 func targetKind(name string) string {
-	switch name {
-	case TargetKernel, TargetRaw:
+	switch {
+	case name == TargetKernel, name == TargetRaw:
 		return name
+	case slices.Contains(scratchfs.Names(), name):
+		return TargetRealFS
 	}
 	return "model"
 }
@@ -207,6 +216,9 @@ func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, l
 		}
 		return adapted[*rawio.Worker]{t}, nil
 	}
+	if targetKind(name) == TargetRealFS {
+		return newRealFS(c, name, ws)
+	}
 	s, err := strategies.New(name)
 	if err != nil {
 		return nil, err
@@ -243,14 +255,18 @@ func beyondEOF(err error) bool {
 
 // Preflight checks that the config's backend can be opened, before anything
 // runs: a missing directory, tmpfs with O_DIRECT, a file or device rwbench did
-// not format, a mounted device. It writes nothing over anything rwbench did not
-// create.
+// not format, a mounted device; and that a real filesystem can be made for
+// the xfs, ext4 and btrfs targets (checkRealFS). It writes nothing over
+// anything rwbench did not create.
 func Preflight(c *config.Config) error {
 	ws, err := newWorkspace(c)
 	if err != nil {
 		return err
 	}
 	defer ws.close()
+	if err := checkRealFS(c, ws, scratchfs.HostEnv()); err != nil {
+		return err
+	}
 	if slices.ContainsFunc(allStrategies(c), func(s string) bool { return targetKind(s) == "model" }) {
 		s, err := openStore(c, ws)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/rwbench/rwbench/report"
 	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/runner"
+	"github.com/rwbench/rwbench/scratchfs"
 	"github.com/rwbench/rwbench/strategies"
 )
 
@@ -23,6 +24,9 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "target    %-11s %s\n", runner.TargetKernel, "the host kernel's page cache on real files (calibration)")
 	fmt.Fprintf(stdout, "target    %-11s %s\n", runner.TargetRaw, "O_DIRECT straight to files, no cache: the device floor")
+	for _, fs := range scratchfs.Names() {
+		fmt.Fprintf(stdout, "target    %-11s %s\n", fs, "kernel on a "+fs+" made for each run: loop device, memory cgroup of cache.size (root; kind "+runner.TargetRealFS+")")
+	}
 	for _, op := range runner.Ops() {
 		fmt.Fprintf(stdout, "op        %-11s %s\n", op, opDoc[op])
 	}

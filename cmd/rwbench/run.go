@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rwbench/rwbench/config"
@@ -63,7 +64,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		path = filepath.Join("results", fmt.Sprintf("%s-%s.json", cfg.Name, time.Now().UTC().Format("20060102T150405Z")))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM ends a run as SIGINT does: partial results, and every target's
+	// teardown (the real filesystems' unmount, cgroup and sysctls) runs.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := runner.Options{Version: version, Log: stderr}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
