@@ -217,9 +217,9 @@ func TestEndToEndSweep(t *testing.T) {
 	}
 }
 
-// TestInterruptBinary sends SIGINT to the built binary during a 5 s run: it
-// exits 130 with partial results written.
-func TestInterruptBinary(t *testing.T) {
+// buildBinary builds rwbench into a temporary directory, or skips.
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -233,6 +233,13 @@ func TestInterruptBinary(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestInterruptBinary sends SIGINT to the built binary during a 5 s run: it
+// exits 130 with partial results written.
+func TestInterruptBinary(t *testing.T) {
+	bin := buildBinary(t)
 
 	cfg := filepath.Join(t.TempDir(), "long.yaml")
 	long := edit(t, edit(t, tiny, "name: tiny", "name: long"), "duration: 300ms", "duration: 5s")
@@ -256,7 +263,7 @@ func TestInterruptBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := time.Now()
-	err = cmd.Wait()
+	err := cmd.Wait()
 	t.Logf("exited %v after SIGINT", time.Since(sent))
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupt {
 		t.Fatalf("exit code %d (%v), want %d\nstderr:\n%s", code, err, exitInterrupt, stderr.String())
