@@ -47,25 +47,21 @@ func mkfs(fs, dev string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %s", tool, lastLine(out.Bytes(), err))
+		return fmt.Errorf("%s: %s", tool, firstLine(out.Bytes(), err))
 	}
 	return nil
 }
 
-// lastLine is the last non-empty line of a command's output, or err when it
-// printed nothing.
-func lastLine(out []byte, err error) string {
-	var last string
+// firstLine is the first non-empty line of a command's output (mkfs says
+// what is wrong first, then its usage), or err when it printed nothing.
+func firstLine(out []byte, err error) string {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		if l := strings.TrimSpace(sc.Text()); l != "" {
-			last = l
+			return l
 		}
 	}
-	if last == "" {
-		return err.Error()
-	}
-	return last
+	return err.Error()
 }
 
 // mount mounts the fs filesystem on dev at dir.
