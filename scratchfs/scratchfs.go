@@ -43,7 +43,8 @@ type FS struct {
 	st    *state
 	loop  *loop
 	cg    *memcg
-	conds []string // what was set and what could not be, in order
+	lock  *hostLock // held until Close: one setup on the host at a time
+	conds []string  // what was set and what could not be, in order
 	// bounded is set once Bound has set the memory limit.
 	bounded bool
 }
@@ -56,18 +57,22 @@ func Setup(o Options) (_ *FS, err error) {
 	if o.StateDir == "" {
 		o.StateDir = StateDir
 	}
-	fs := &FS{o: o}
+	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := lockHost(o.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	fs := &FS{o: o, lock: lock}
 	swept, err := Sweep(o.StateDir)
 	fs.conds = append(fs.conds, swept...)
 	if err != nil {
 		fs.conds = append(fs.conds, "could not: "+oneLine(err))
 	}
-	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return nil, err
-	}
 	img, err := os.CreateTemp(o.Dir, "rwbench-"+o.FS+"-*.img")
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, lock.unlock())
 	}
 	id := strings.TrimSuffix(filepath.Base(img.Name()), ".img")
 	fs.st = &state{PID: os.Getpid(), Start: processStart(os.Getpid()), FS: o.FS, Image: img.Name(),
@@ -237,6 +242,7 @@ func (fs *FS) Close() error {
 	if fs.st != nil {
 		errs = append(errs, fs.st.undo())
 	}
+	errs = append(errs, fs.lock.unlock())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%s teardown: %s", fs.o.FS, oneLine(err))
 	}

@@ -70,7 +70,7 @@ func (s *state) undo() error {
 	if err := errors.Join(errs...); err != nil {
 		return err // the state file stays, for a later run to try again
 	}
-	return removeIfExists(s.path)
+	return errors.Join(removeIfExists(s.path+".tmp"), removeIfExists(s.path))
 }
 
 func removeIfExists(path string) error {

@@ -13,10 +13,11 @@ import (
 	"testing"
 
 	"github.com/rwbench/rwbench/scratchfs"
+	"golang.org/x/sys/unix"
 )
 
 // NeedRoot skips the test unless it runs as root with mkfs for every
-// filesystem in fss.
+// filesystem in fss, and then makes it Exclusive.
 func NeedRoot(t testing.TB, fss ...string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -30,6 +31,24 @@ func NeedRoot(t testing.TB, fss ...string) {
 			t.Skipf("needs mkfs.%s", fs)
 		}
 	}
+	Exclusive(t)
+}
+
+// Exclusive makes the calling test the only one on the host that sets up
+// real filesystems until it ends, so that tests of several packages, run at
+// once, do not see each other's mounts and sysctls in their snapshots. It is
+// not the lock the setups take (a test holds it while the binary it runs sets
+// up).
+func Exclusive(t testing.TB) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "rwbench-realfs-tests.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
 }
 
 // Snapshot lists what a scratch filesystem with its image in dir and its
@@ -87,6 +106,9 @@ func Snapshot(t testing.TB, dir, stateDir string) []string {
 	for _, d := range []string{dir, stateDir} {
 		es, _ := os.ReadDir(d)
 		for _, e := range es {
+			if d == stateDir && e.Name() == scratchfs.LockName {
+				continue // made once, kept: the lock every setup takes
+			}
 			out = append(out, "file "+filepath.Join(d, e.Name()))
 		}
 	}
