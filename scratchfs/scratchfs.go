@@ -229,7 +229,9 @@ func (fs *FS) Bound() {
 // Conditions are what the setup set, and what it could not.
 func (fs *FS) Conditions() []string { return append([]string(nil), fs.conds...) }
 
-// Close moves the process back to its cgroup and undoes the setup.
+// Close moves the process back to its cgroup and undoes the setup; what it
+// found no longer rwbench's (a sysctl someone else changed) is added to the
+// conditions.
 func (fs *FS) Close() error {
 	var errs []error
 	if fs.cg != nil {
@@ -240,7 +242,9 @@ func (fs *FS) Close() error {
 		errs = append(errs, fs.loop.release())
 	}
 	if fs.st != nil {
-		errs = append(errs, fs.st.undo())
+		notes, err := fs.st.undo()
+		fs.conds = append(fs.conds, notes...)
+		errs = append(errs, err)
 	}
 	errs = append(errs, fs.lock.unlock())
 	if err := errors.Join(errs...); err != nil {

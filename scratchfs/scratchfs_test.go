@@ -91,6 +91,10 @@ func TestSweepDeadLeftovers(t *testing.T) {
 	scratchtest.NeedRoot(t, "ext4")
 	o := options(t, "ext4")
 	before := scratchtest.Snapshot(t, o.Dir, o.StateDir)
+	oldRatio, err := os.ReadFile("/proc/sys/vm/dirty_ratio")
+	if err != nil {
+		t.Fatal(err)
+	}
 	fs, err := scratchfs.Setup(o)
 	if err != nil {
 		t.Fatal(err)
@@ -120,14 +124,29 @@ func TestSweepDeadLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaveCgroup(t, st["cgroup"].(string))
+	// Someone else has set vm.dirty_bytes since: the sweep leaves their value.
+	const theirs = "33554432"
+	writeSysctl(t, "dirty_bytes", theirs)
+	defer writeSysctl(t, "dirty_ratio", strings.TrimSpace(string(oldRatio)))
 	done, err := scratchfs.Sweep(o.StateDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(done) != 1 || !strings.Contains(done[0], "removed the leftovers of rwbench pid") {
-		t.Errorf("Sweep: %q, want one line for the dead process", done)
+	if len(done) != 2 || !strings.Contains(done[0], "restore vm.dirty_bytes: it is 33554432, not the 12582912 rwbench set") ||
+		!strings.Contains(done[1], "removed the leftovers of rwbench pid") {
+		t.Errorf("Sweep: %q, want a note on vm.dirty_bytes and a line for the dead process", done)
 	}
+	if b, _ := os.ReadFile("/proc/sys/vm/dirty_bytes"); strings.TrimSpace(string(b)) != theirs {
+		t.Errorf("vm.dirty_bytes %s after the sweep, want the other setter's %s", b, theirs)
+	}
+	writeSysctl(t, "dirty_ratio", strings.TrimSpace(string(oldRatio)))
 	scratchtest.Same(t, before, scratchtest.Snapshot(t, o.Dir, o.StateDir))
+}
+
+func writeSysctl(t *testing.T, name, v string) {
+	if err := os.WriteFile("/proc/sys/vm/"+name, []byte(v), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // leaveCgroup moves this process from cg to its parent, as its death would

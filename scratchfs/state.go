@@ -52,11 +52,16 @@ func (s *state) save() error {
 // loop device if still attached to the image, the cgroup, the mount point and
 // the image; then the state file. Each step checks that what it removes is
 // still what rwbench made (the mount point mounted, the loop device attached
-// to the image), and every step is tried whatever the others did.
-func (s *state) undo() error {
+// to the image, the sysctl at rwbench's value), and every step is tried
+// whatever the others did. What was no longer rwbench's is in the notes.
+func (s *state) undo() (notes []string, _ error) {
 	var errs []error
 	for i := len(s.Dirty) - 1; i >= 0; i-- {
-		errs = append(errs, s.Dirty[i].restore())
+		note, err := s.Dirty[i].restore()
+		if note != "" {
+			notes = append(notes, note)
+		}
+		errs = append(errs, err)
 	}
 	errs = append(errs, unmount(s.Mount))
 	errs = append(errs, detachLoop(s.Loop, s.Image))
@@ -68,9 +73,9 @@ func (s *state) undo() error {
 		errs = append(errs, removeIfExists(s.Image))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return err // the state file stays, for a later run to try again
+		return notes, err // the state file stays, for a later run to try again
 	}
-	return errors.Join(removeIfExists(s.path+".tmp"), removeIfExists(s.path))
+	return notes, errors.Join(removeIfExists(s.path+".tmp"), removeIfExists(s.path))
 }
 
 func removeIfExists(path string) error {
@@ -124,8 +129,9 @@ func (s *state) alive() bool {
 
 // Sweep removes what setups of processes that are no longer running left
 // behind, found by their state files in dir (StateDir); a state whose process
-// runs is not touched. It returns one line per state it undid; a state it
-// could not undo fully stays for the next sweep and its error is returned.
+// runs is not touched. It returns one line per state it undid, and notes of
+// what was no longer rwbench's; a state it could not undo fully stays for the
+// next sweep and its error is returned.
 func Sweep(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -154,7 +160,9 @@ func Sweep(dir string) ([]string, error) {
 		if s.alive() {
 			continue
 		}
-		if err := s.undo(); err != nil {
+		notes, err := s.undo()
+		done = append(done, notes...)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("leftovers of rwbench pid %d (%s): %w", s.PID, path, err))
 			continue
 		}

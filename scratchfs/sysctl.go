@@ -45,19 +45,20 @@ func (s dirtySetting) apply() (string, error) {
 	return fmt.Sprintf("vm.%s=%d (was %s)", s.Set, s.Value, was), nil
 }
 
-// restore writes back the threshold that was in force, unless someone else
-// changed the setting since rwbench did: that value is theirs and is left.
-func (s dirtySetting) restore() error {
+// restore writes back the threshold that was in force. If someone else
+// changed the setting since rwbench did, the value is theirs: it is left, and
+// the returned note says so (the setting is no longer rwbench's to undo).
+func (s dirtySetting) restore() (note string, err error) {
 	cur, err := readInt(filepath.Join(sysctlDir, s.Set))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if cur != s.Value {
-		return fmt.Errorf("vm.%s is %d, not the %d rwbench set: left as it is (it was vm.%s=%d, vm.%s=%d)",
-			s.Set, cur, s.Value, s.Bytes, s.OldBytes, s.Ratio, s.OldRatio)
+		return fmt.Sprintf("could not: restore vm.%s: it is %d, not the %d rwbench set, so someone else set it: left as it is (before the run: vm.%s=%d, vm.%s=%d)",
+			s.Set, cur, s.Value, s.Bytes, s.OldBytes, s.Ratio, s.OldRatio), nil
 	}
 	if s.OldBytes != 0 {
-		return writeInt(filepath.Join(sysctlDir, s.Bytes), s.OldBytes)
+		return "", writeInt(filepath.Join(sysctlDir, s.Bytes), s.OldBytes)
 	}
-	return writeInt(filepath.Join(sysctlDir, s.Ratio), s.OldRatio)
+	return "", writeInt(filepath.Join(sysctlDir, s.Ratio), s.OldRatio)
 }
