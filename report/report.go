@@ -444,10 +444,11 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 	}
 	for i, f := range files {
 		if md {
-			b.WriteString("- " + mdEscape(fileLine(f, names[i])) + "  \n  " + mdEscape(machine.Header(f.Machine)) + "\n")
+			lines := []string{mdEscape(fileLine(f, names[i])), mdEscape(machine.Header(f.Machine))}
 			for _, l := range conditionLines(f) {
-				b.WriteString("  " + mdEscape(l) + "\n")
+				lines = append(lines, mdEscape(l))
 			}
+			b.WriteString("- " + strings.Join(lines, "  \n  ") + "\n")
 		} else {
 			b.WriteString(fileLine(f, names[i]) + "\n")
 			b.WriteString("machine " + machine.Header(f.Machine) + "\n")
