@@ -224,7 +224,7 @@ func findMount(r io.Reader, byNum, byPath map[string]blockDev) (mountHit, bool) 
 		if len(fields) < 5 {
 			continue
 		}
-		where := unescapeOctal(fields[4])
+		where := UnescapeOctal(fields[4])
 		if d, ok := byNum[fields[2]]; ok {
 			return mountHit{devLabel(d), where}, true
 		}
@@ -232,7 +232,7 @@ func findMount(r io.Reader, byNum, byPath map[string]blockDev) (mountHit, bool) 
 			if fields[i] != "-" {
 				continue
 			}
-			if src := unescapeOctal(fields[i+2]); strings.HasPrefix(src, "/") {
+			if src := UnescapeOctal(fields[i+2]); strings.HasPrefix(src, "/") {
 				if d, ok := byPath[resolve(src)]; ok {
 					return mountHit{devLabel(d), where}, true
 				}
@@ -251,7 +251,7 @@ func findSwap(r io.Reader, byNum, byPath map[string]blockDev) (string, bool) {
 		if first || len(fields) == 0 {
 			continue // header line
 		}
-		name := unescapeOctal(fields[0])
+		name := UnescapeOctal(fields[0])
 		if d, ok := byPath[resolve(name)]; ok {
 			return devLabel(d), true
 		}
@@ -265,8 +265,9 @@ func findSwap(r io.Reader, byNum, byPath map[string]blockDev) (string, bool) {
 	return "", false
 }
 
-// unescapeOctal decodes the \040-style escapes the kernel uses in mountinfo and swaps.
-func unescapeOctal(s string) string {
+// UnescapeOctal decodes the \040-style escapes the kernel uses in mountinfo,
+// mounts and swaps.
+func UnescapeOctal(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}

@@ -205,8 +205,8 @@ func TestCheckDeviceFree(t *testing.T) {
 
 func TestUnescapeOctal(t *testing.T) {
 	for in, want := range map[string]string{`/a\040b`: "/a b", `x\134y`: `x\y`, `end\04`: `end\04`, "plain": "plain"} {
-		if got := unescapeOctal(in); got != want {
-			t.Errorf("unescapeOctal(%q) = %q, want %q", in, got, want)
+		if got := UnescapeOctal(in); got != want {
+			t.Errorf("UnescapeOctal(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -23,6 +23,7 @@ package results
 
 import (
 	"encoding/json"
+	"math/bits"
 	"time"
 )
 
@@ -241,6 +242,19 @@ type LockStat struct {
 	// files written before they were added, and without lock_stats.
 	WaitHist []int64 `json:"wait_hist,omitempty"`
 	HoldHist []int64 `json:"hold_hist,omitempty"`
+}
+
+// HistBuckets is the number of buckets of a lock histogram: the last (from
+// about 17 s) also counts everything longer.
+const HistBuckets = 36
+
+// HistBucket is the bucket of a lock histogram that a duration of ns
+// nanoseconds falls in (see LockStat.WaitHist).
+func HistBucket(ns int64) int {
+	if ns <= 0 {
+		return 0
+	}
+	return min(bits.Len64(uint64(ns)), HistBuckets-1)
 }
 
 // HistBound is the upper bound in nanoseconds of bucket i of a lock histogram.

@@ -2,12 +2,13 @@ package vfs
 
 import (
 	"fmt"
-	"math/bits"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rwbench/rwbench/results"
 )
 
 // LockClass is a kind of lock, as lockdep sees it: every inode's i_rwsem is one class.
@@ -40,6 +41,10 @@ var rank = [numClasses]int{
 }
 
 var classNames = [numClasses]string{"i_rwsem", "mmap_lock", "invalidate_lock", "page_lock", "i_mmap_rwsem", "ptl"}
+
+// String is the class's name in lock tables (the invalidation lock under its
+// generic name; a strategy may name it otherwise: Strategy.InvalidateLockName).
+func (c LockClass) String() string { return classNames[c] }
 
 // numCounted are the classes lock statistics are kept for: i_mmap_rwsem and ptl
 // are tracked for the order, not counted.
@@ -148,16 +153,12 @@ type LockCounters [numClasses][numSites][numModes]lockCount
 
 // HistBuckets is the number of buckets of a wait or hold histogram: bucket 0
 // counts durations of 0 ns, bucket i > 0 those of [2^(i-1), 2^i) ns (the last
-// also everything longer, from about 17 s).
-const HistBuckets = 36
+// also everything longer, from about 17 s). The buckets are the results file's
+// (results.HistBucket), which the real kernel's lock table shares.
+const HistBuckets = results.HistBuckets
 
 // histBucket is the bucket of a duration.
-func histBucket(d time.Duration) int {
-	if d <= 0 {
-		return 0
-	}
-	return min(bits.Len64(uint64(d)), HistBuckets-1)
-}
+func histBucket(d time.Duration) int { return results.HistBucket(int64(d)) }
 
 // LockCount is the use of one lock class at one site in one mode.
 type LockCount struct {
