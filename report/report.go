@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -37,7 +36,7 @@ import (
 )
 
 // Formats are the formats Write knows, the first being the default.
-func Formats() []string { return []string{"text", "markdown", "csv", "benchfmt"} }
+func Formats() []string { return []string{"text", "markdown", "csv", "benchfmt", "json"} }
 
 // Write writes a report of files to w in format, one of Formats.
 func Write(w io.Writer, format string, files ...*results.File) error {
@@ -55,6 +54,8 @@ func Write(w io.Writer, format string, files ...*results.File) error {
 		return writeCSV(w, files)
 	case "benchfmt":
 		return writeBenchfmt(w, files)
+	case "json":
+		return writeFidelityJSON(w, files)
 	}
 	return fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
 }
@@ -234,94 +235,6 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 	return t
 }
 
-// lockTable builds the lock table: per cell, the lock classes and sites its runs
-// recorded, most waited-on first. nil when no run recorded locks.
-func lockTable(files []*results.File, names []string) *table {
-	t := &table{
-		header: []string{"config", "strategy", "params", "lock", "site", "mode", "acq/op", "contended", "wait/run",
-			"wait p50", "wait p99", "hold p50", "hold p99"},
-		right: []bool{false, false, false, false, false, false, true, true, true, true, true, true, true},
-	}
-	type key struct{ lock, site, mode string }
-	type agg struct {
-		key
-		acq, cont, wait    int64
-		waitHist, holdHist []int64
-		histAcq            int64 // acquisitions of the runs that kept histograms
-	}
-	for fi, f := range files {
-		for ci := range f.Results {
-			c := &f.Results[ci]
-			var ops int64
-			m := map[key]*agg{}
-			for i := range c.Runs {
-				r := &c.Runs[i]
-				for _, s := range r.Ops {
-					ops += s.Count
-				}
-				for _, l := range r.Locks {
-					k := key{l.Lock, l.Site, l.Mode}
-					a := m[k]
-					if a == nil {
-						a = &agg{key: k}
-						m[k] = a
-					}
-					a.acq += l.Acquisitions
-					a.cont += l.Contended
-					a.wait += l.WaitNs
-					if len(l.HoldHist) > 0 {
-						a.waitHist = results.AddHist(a.waitHist, l.WaitHist, 1)
-						a.holdHist = results.AddHist(a.holdHist, l.HoldHist, 1)
-						a.histAcq += l.Acquisitions
-					}
-				}
-			}
-			list := make([]*agg, 0, len(m))
-			for _, a := range m {
-				list = append(list, a)
-			}
-			sort.Slice(list, func(i, j int) bool {
-				a, b := list[i], list[j]
-				if a.wait != b.wait {
-					return a.wait > b.wait
-				}
-				if a.lock != b.lock {
-					return a.lock < b.lock
-				}
-				if a.site != b.site {
-					return a.site < b.site
-				}
-				return a.mode < b.mode
-			})
-			for _, a := range list {
-				perOp := "-"
-				if ops > 0 {
-					perOp = fmtRatio(float64(a.acq) / float64(ops))
-				}
-				cont := "-"
-				if a.acq > 0 {
-					cont = fmtPercent(a.cont, a.acq)
-				}
-				wp50, wp99, hp50, hp99 := "-", "-", "-", "-"
-				if a.histAcq > 0 {
-					wp50 = fmtBound(results.HistQuantile(a.waitHist, a.histAcq, 0.5))
-					wp99 = fmtBound(results.HistQuantile(a.waitHist, a.histAcq, 0.99))
-				}
-				if len(a.holdHist) > 0 {
-					hp50 = fmtBound(results.HistQuantile(a.holdHist, 0, 0.5))
-					hp99 = fmtBound(results.HistQuantile(a.holdHist, 0, 0.99))
-				}
-				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), a.lock, a.site, a.mode, perOp, cont,
-					FormatNs(float64(a.wait)/float64(len(c.Runs))), wp50, wp99, hp50, hp99)
-			}
-		}
-	}
-	if len(t.rows) == 0 {
-		return nil
-	}
-	return t
-}
-
 // memoryTable builds the memory table: per cell, the peak RSS of its runs and
 // the range of the RSS sampled per measurement interval. nil when no run says.
 func memoryTable(files []*results.File, names []string) *table {
@@ -483,6 +396,7 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 			calib.text(&b)
 		}
 	}
+	writeKernelSections(&b, files, names, md)
 	if memory != nil {
 		b.WriteByte('\n')
 		const what = "peak RSS: the process's high-water mark over a run, prefill and after-run check included, " +
@@ -501,11 +415,11 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 		b.WriteByte('\n')
 		if md {
 			b.WriteString("#### Locks\n\nacq/op: acquisitions per op of the cell; wait/run: total wait of a run; " +
-				"p50, p99: over all acquisitions (an uncontended one waits 0), upper bounds of log2 buckets.\n\n")
+				"p50, p99: over all acquisitions (an uncontended one waits 0), upper bounds of log2 buckets" + kernelLockNote(files) + ".\n\n")
 			locks.markdown(&b)
 		} else {
 			b.WriteString("locks (acq/op: acquisitions per op of the cell; wait/run: total wait of a run; " +
-				"p50, p99: over all acquisitions (an uncontended one waits 0), upper bounds of log2 buckets)\n")
+				"p50, p99: over all acquisitions (an uncontended one waits 0), upper bounds of log2 buckets" + kernelLockNote(files) + ")\n")
 			locks.text(&b)
 		}
 	}

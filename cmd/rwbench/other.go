@@ -66,9 +66,9 @@ func readResults(paths []string) ([]*results.File, error) {
 }
 
 func cmdReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("report", "rwbench report [-format text|markdown|csv|benchfmt] RESULTS.json...",
+	fs := newFlags("report", "rwbench report [-format text|markdown|csv|benchfmt|json] RESULTS.json...",
 		"  rwbench report results/quick-*.json\n  rwbench report -format benchfmt old.json > old.txt && benchstat -col /strategy old.txt\n", stderr)
-	format := fs.String("format", "text", "text, markdown, csv or benchfmt")
+	format := fs.String("format", "text", "text, markdown, csv, benchfmt or json (the fidelity figures)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
