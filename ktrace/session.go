@@ -51,6 +51,9 @@ const pollEvery = 20 * time.Millisecond
 // undo what it set up after a failure (the error says what is left).
 func Start(o Options) (*Session, error) {
 	s := &Session{o: o}
+	if err := removeStaleMounts(); err != nil {
+		s.unavailable = append(s.unavailable, "tracefs: unmounting the mounts of rwbench runs that are gone: "+err.Error())
+	}
 	dir := o.Dir
 	if dir == "" {
 		var err error

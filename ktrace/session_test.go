@@ -145,3 +145,33 @@ func TestRemoveStale(t *testing.T) {
 		t.Errorf("instance %s removed: %v", other, err)
 	}
 }
+
+// TestRemoveStaleMounts unmounts a tracefs mount of an rwbench process that is
+// gone and leaves a live one's alone.
+func TestRemoveStaleMounts(t *testing.T) {
+	rootOrSkip(t)
+	gone, err := os.MkdirTemp("", mountPrefix+"999999999-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := mountTracefs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unmountTracefs(live)
+	if err := unix.Mount("nodev", gone, "tracefs", 0, ""); err != nil {
+		os.Remove(gone)
+		t.Fatal(err)
+	}
+	if err := removeStaleMounts(); err != nil {
+		t.Error(err)
+	}
+	if m := mounts(t); strings.Contains(m, " "+gone+" ") || !strings.Contains(m, " "+live+" ") {
+		unix.Unmount(gone, 0)
+		os.Remove(gone)
+		t.Errorf("after removeStaleMounts, /proc/mounts:\n%s\nwant %s gone and %s kept", m, gone, live)
+	}
+	if _, err := os.Stat(gone); !os.IsNotExist(err) {
+		t.Errorf("%s not removed (%v)", gone, err)
+	}
+}
