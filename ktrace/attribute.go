@@ -26,6 +26,10 @@ const (
 	// when another contention names it (resolve); otherwise the row keeps
 	// this name.
 	lockIOOrInval = lockIRwsem + "|" + lockInval
+	// lockIOOrBtrfsMmap is btrfs_inode_lock(BTRFS_ILOCK_MMAP) in punch: i_rwsem
+	// and then btrfs's own i_mmap_lock (which its page_mkwrite takes shared;
+	// the model has no such lock), resolved by address like lockIOOrInval.
+	lockIOOrBtrfsMmap = lockIRwsem + "|btrfs_i_mmap_lock"
 )
 
 const (
@@ -85,6 +89,8 @@ func rules() []rule {
 		r(lockIRwsem, vfs.SiteWrite, "btrfs_inode_lock", "btrfs_buffered_write"),
 		r(lockIRwsem, vfs.SiteWrite, "btrfs_inode_lock", "btrfs_do_write_iter"),
 		r(lockIRwsem, vfs.SiteWrite, "btrfs_inode_lock", "btrfs_direct_write"),
+		r(lockIOOrBtrfsMmap, vfs.SitePunch, "btrfs_inode_lock", "btrfs_punch_hole"),
+		r(lockIOOrBtrfsMmap, vfs.SitePunch, "btrfs_inode_lock", "btrfs_fallocate"),
 		// mm/filemap.c and mm/readahead.c: filemap_invalidate_lock_shared is
 		// inline, so the caller is the function that takes it.
 		r(lockInval, vfs.SiteFaultCreate, "filemap_fault"),

@@ -30,5 +30,6 @@
 // mounted. Where tracefs or a tracepoint is unavailable, Start succeeds and
 // Report.Unavailable says why.
 //
-// testdata/record.sh records the XFS and ext4 fixtures of the golden tests.
+// testdata/record.sh records the XFS, ext4 and btrfs fixtures of the golden
+// tests.
 package ktrace

@@ -9,7 +9,7 @@ import (
 // FuzzParse feeds arbitrary text to the parser: it must not panic, and every
 // row must be consistent (a histogram count per contention, no negative wait).
 func FuzzParse(f *testing.F) {
-	for _, fs := range []string{"xfs", "ext4"} {
+	for _, fs := range []string{"xfs", "ext4", "btrfs"} {
 		b, err := os.ReadFile("testdata/" + fs + ".trace")
 		if err != nil {
 			f.Fatal(err)

@@ -55,10 +55,10 @@ func reportText(r Report) string {
 	return b.String()
 }
 
-// TestGolden parses the recorded XFS and ext4 traces (record.sh) and compares
+// TestGolden parses the recorded XFS, ext4 and btrfs traces (record.sh) and compares
 // the report, as text, with the golden file.
 func TestGolden(t *testing.T) {
-	for _, fs := range []string{"xfs", "ext4"} {
+	for _, fs := range []string{"xfs", "ext4", "btrfs"} {
 		t.Run(fs, func(t *testing.T) {
 			in := filepath.Join("testdata", fs+".trace")
 			f, err := os.Open(in)

@@ -3,6 +3,7 @@ package ktrace
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"github.com/rwbench/rwbench/results"
 )
@@ -12,8 +13,9 @@ import (
 // model's log2 buckets. Acquisitions (and so HoldNs and HoldHist) stay 0: the
 // kernel traces only the acquisitions that wait, not the others.
 //
-// A wait attributed to both i_rwsem and invalidate_lock (lockIOOrInval) takes
-// the class that other waits on the same lock address were attributed to.
+// A wait attributed to two classes at once ("i_rwsem|invalidate_lock": see
+// lockIOOrInval) takes the one of them that other waits on the same lock
+// address were attributed to.
 func lockStats(waits []*wait) []results.LockStat {
 	rs := rules()
 	as := make([]attribution, len(waits))
@@ -29,10 +31,8 @@ func lockStats(waits []*wait) []results.LockStat {
 	rows := map[attribution]*results.LockStat{}
 	for i, w := range waits {
 		a := as[i]
-		if a.lock == lockIOOrInval {
-			if l, ok := classOf[w.addr]; ok {
-				a.lock = l
-			}
+		if l, ok := classOf[w.addr]; ok && strings.Contains(a.lock, "|") && slices.Contains(strings.Split(a.lock, "|"), l) {
+			a.lock = l
 		}
 		row := rows[a]
 		if row == nil {

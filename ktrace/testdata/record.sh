@@ -1,7 +1,7 @@
 #!/bin/sh
 # record.sh FS OUT: records the trace fixtures of the ktrace tests. As root it
-# makes a 1 GiB image in /tmp on a loop device (direct I/O), makes FS (xfs or
-# ext4) on it, mounts it, runs a mixed workload in one fio process (buffered
+# makes a 1 GiB image in /tmp on a loop device (direct I/O), makes FS (xfs, ext4
+# or btrfs) on it, mounts it, runs a mixed workload in one fio process (buffered
 # random reads and writes, punches and mmap faults on one file) while a private
 # tracefs instance records lock contention with kernel stacks and
 # balance_dirty_pages, keeps about 110 KB of the trace from its middle in OUT
@@ -11,6 +11,11 @@
 # writers are throttled, and restored afterwards.
 set -eu
 fs=$1 out=$2
+# The dirty sysctls are host-wide: take the lock rwbench's real-filesystem
+# targets hold while they change them, for the whole recording.
+mkdir -p /run/rwbench
+exec 9>/run/rwbench/lock
+flock 9
 work=$(mktemp -d /tmp/ktrace-record.XXXXXX)
 tfs=$work/tracefs mnt=$work/mnt inst=""
 loop="" reader="" dirty=""
@@ -35,6 +40,8 @@ loop=$(losetup -f --show --direct-io=on "$work/img")
 case $fs in
 xfs) mkfs.xfs -q "$loop" ;;
 ext4) mkfs.ext4 -q "$loop" ;;
+btrfs) mkfs.btrfs -q "$loop" ;;
+*) echo "record.sh: unknown filesystem $fs (want xfs, ext4 or btrfs)" >&2; exit 2 ;;
 esac
 mount "$loop" "$mnt"
 head -c 512M /dev/zero >"$mnt/f"
