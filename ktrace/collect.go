@@ -39,6 +39,10 @@ type collector struct {
 	firstBad string // the first of them, with why
 	noTGID   int    // lines whose tgid the kernel did not record (saved_tgids full)
 	orphans  int    // contention_end without its begin (begun before the window)
+	open     int    // waits still open when the trace ended
+	// pidFiltered says that the kernel recorded only the process's threads
+	// (set_event_pid), so a line whose tgid it could not record is kept.
+	pidFiltered bool
 }
 
 func newCollector(tgid int) *collector {
@@ -66,11 +70,11 @@ func (c *collector) add(s string) {
 		c.bad++
 		return
 	}
-	if l.tgid < 0 {
+	if l.tgid < 0 && !c.pidFiltered {
 		c.noTGID++
 		return
 	}
-	if c.tgid != 0 && l.tgid != c.tgid {
+	if c.tgid != 0 && l.tgid >= 0 && l.tgid != c.tgid {
 		return
 	}
 	c.lastNs = max(c.lastNs, l.ns)
@@ -156,6 +160,7 @@ func (c *collector) finish() []*wait {
 		for _, w := range th.open {
 			w.endNs = max(c.lastNs, w.beginNs)
 			c.waits = append(c.waits, w)
+			c.open++
 		}
 		th.open = nil
 	}

@@ -51,6 +51,9 @@ func TestPairing(t *testing.T) {
 		ev(8, 1, "1.000100", "balance_dirty_pages", "bdi 7:0: paused=0 pause=12 period=12 think=0"),
 		ev(8, 1, "1.000100", "balance_dirty_pages", "bdi 7:0: paused=0 pause=-4 period=0 think=4"),
 		"  t-9 (1) [000] .... 1.000100: contention_begin: broken",
+		// a line whose tgid the kernel did not record: left out, as the
+		// process's threads were not filtered by the kernel
+		"  t-2 (-------) [000] .... 1.000100: contention_begin: e (flags=READ)",
 	}, "\n")
 	r, err := Parse(strings.NewReader(trace), 1)
 	if err != nil {
@@ -64,9 +67,24 @@ func TestPairing(t *testing.T) {
 		"lock other site (no stack) mode exclusive: acquisitions 0 contended 1 wait 1000ns hist 10:1",
 		"dirty pauses: count 1 total 12000000ns p99 12000000ns max 12000000ns",
 		`unavailable: 1 trace lines did not parse and were left out (the first: bad contention_begin "broken")`,
+		"unavailable: 1 waits had not ended when tracing stopped: counted up to the last event",
+		"unavailable: 1 events without the process id of their thread (the kernel's saved_tgids map was full) were left out",
 		"",
 	}, "\n")
 	if got := reportText(r); got != want {
 		t.Errorf("report:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestPidFiltered keeps a line without a tgid when the kernel recorded only
+// the process's threads.
+func TestPidFiltered(t *testing.T) {
+	c := newCollector(1)
+	c.pidFiltered = true
+	c.add("  t-2 (-------) [000] .... 1.000000: contention_begin: e (flags=READ)")
+	c.add("  t-2 (-------) [000] .... 1.000005: contention_end: e (ret=0)")
+	r := c.report()
+	if len(r.Locks) != 1 || r.Locks[0].Contended != 1 || r.Locks[0].WaitNs != 5000 || len(r.Unavailable) != 0 {
+		t.Errorf("report %+v, want one 5µs wait", r)
 	}
 }

@@ -53,6 +53,9 @@ func (c *collector) report() Report {
 	if c.bad > 0 {
 		r.Unavailable = append(r.Unavailable, fmt.Sprintf("%d trace lines did not parse and were left out (the first: %s)", c.bad, c.firstBad))
 	}
+	if c.open > 0 {
+		r.Unavailable = append(r.Unavailable, fmt.Sprintf("%d waits had not ended when tracing stopped: counted up to the last event", c.open))
+	}
 	if c.noTGID > 0 {
 		r.Unavailable = append(r.Unavailable, fmt.Sprintf("%d events without the process id of their thread (the kernel's saved_tgids map was full) were left out", c.noTGID))
 	}
