@@ -51,8 +51,7 @@ func TestPairing(t *testing.T) {
 		ev(8, 1, "1.000100", "balance_dirty_pages", "bdi 7:0: paused=0 pause=12 period=12 think=0"),
 		ev(8, 1, "1.000100", "balance_dirty_pages", "bdi 7:0: paused=0 pause=-4 period=0 think=4"),
 		"  t-9 (1) [000] .... 1.000100: contention_begin: broken",
-		// a line whose tgid the kernel did not record: left out, as the
-		// process's threads were not filtered by the kernel
+		// a line whose tgid the kernel did not record: left out
 		"  t-2 (-------) [000] .... 1.000100: contention_begin: e (flags=READ)",
 	}, "\n")
 	r, err := Parse(strings.NewReader(trace), 1)
@@ -73,18 +72,5 @@ func TestPairing(t *testing.T) {
 	}, "\n")
 	if got := reportText(r); got != want {
 		t.Errorf("report:\n%s\nwant:\n%s", got, want)
-	}
-}
-
-// TestPidFiltered keeps a line without a tgid when the kernel recorded only
-// the process's threads.
-func TestPidFiltered(t *testing.T) {
-	c := newCollector(1)
-	c.pidFiltered = true
-	c.add("  t-2 (-------) [000] .... 1.000000: contention_begin: e (flags=READ)")
-	c.add("  t-2 (-------) [000] .... 1.000005: contention_end: e (ret=0)")
-	r := c.report()
-	if len(r.Locks) != 1 || r.Locks[0].Contended != 1 || r.Locks[0].WaitNs != 5000 || len(r.Unavailable) != 0 {
-		t.Errorf("report %+v, want one 5µs wait", r)
 	}
 }

@@ -33,7 +33,6 @@ type Session struct {
 	stop        chan struct{} // closed by Stop: drain trace_pipe and return
 	done        chan error    // the reader's outcome
 	stopped     bool
-	pidFiltered bool // set_event_pid holds the process's threads
 }
 
 // bufferKB is the instance's ring buffer per CPU: at a few thousand
@@ -103,7 +102,6 @@ func Start(o Options) (*Session, error) {
 		return s.unavailableAll("tracefs: " + err.Error()), nil
 	}
 	s.col = newCollector(o.TGID)
-	s.col.pidFiltered = s.pidFiltered
 	s.stop, s.done = make(chan struct{}), make(chan error, 1)
 	s.pipe = f
 	go func() { s.done <- s.read(f) }()
@@ -139,7 +137,7 @@ func (s *Session) setup() string {
 	// ring buffer; the collector filters by tgid anyway.
 	if s.o.TGID != 0 {
 		if tids, err := threadsOf(s.o.TGID); err == nil && in.write("options/event-fork", "1") == nil {
-			s.pidFiltered = in.write("set_event_pid", strings.Join(tids, " ")) == nil
+			_ = in.write("set_event_pid", strings.Join(tids, " "))
 		}
 	}
 	locks := in.write("events/lock/contention_begin/enable", "1")
