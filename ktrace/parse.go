@@ -153,15 +153,18 @@ func parseEnd(rest string) (addr string, err error) {
 // parsePause returns the pause field of a balance_dirty_pages line in
 // nanoseconds. The tracepoint stores it as pause * 1000 / HZ
 // (include/trace/events/writeback.h), milliseconds whatever HZ, and as at most
-// 0 when the writer did not sleep (it had thought long enough: think).
+// 0 when the writer did not sleep (it had thought long enough: think). A
+// writer's first throttle measures its period from a dirty_paused_when of 0,
+// so the pause it traces without sleeping can be any negative number (seen:
+// -17183016564): every negative pause is 0.
 func parsePause(rest string) (int64, error) {
 	for f := range strings.FieldsSeq(rest) {
 		if v, ok := strings.CutPrefix(f, "pause="); ok {
 			ms, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || ms > 1<<31 || ms < -(1<<31) {
+			if err != nil || ms > 1<<31 {
 				return 0, fmt.Errorf("bad pause %q", v)
 			}
-			return ms * 1e6, nil
+			return max(ms, 0) * 1e6, nil
 		}
 	}
 	return 0, fmt.Errorf("no pause= in %q", rest)

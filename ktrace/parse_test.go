@@ -51,7 +51,8 @@ func TestParseFields(t *testing.T) {
 	// pause is in milliseconds (pause * 1000 / HZ); at most 0 means no sleep.
 	for in, want := range map[string]int64{
 		"bdi 7:0: limit=4096 dirtied=32 paused=0 pause=8 period=8 think=0": 8e6,
-		"bdi 7:0: paused=0 pause=-8 period=0 think=8":                      -8e6,
+		"bdi 7:0: paused=0 pause=-8 period=0 think=8":                      0,
+		"bdi 7:0: paused=0 pause=-17183016564 period=0 think=0":            0,
 	} {
 		if got, err := parsePause(in); err != nil || got != want {
 			t.Errorf("parsePause(%q) = %d %v, want %d", in, got, err, want)

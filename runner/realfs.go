@@ -3,9 +3,13 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"os"
+	"sync"
 
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/hostfs"
+	"github.com/rwbench/rwbench/ktrace"
+	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/scratchfs"
 )
 
@@ -20,6 +24,15 @@ type realFS struct {
 	*hostfs.Target
 	fs   *scratchfs.FS
 	name string
+	// traceMu guards trace and traceNotes: a window's start runs on the
+	// runner's window goroutine, and a run that fails (the watchdog) closes
+	// the target without waiting for that goroutine.
+	traceMu sync.Mutex
+	// trace is the kernel's lock-contention trace of the measurement window
+	// in progress, nil outside one.
+	trace *ktrace.Session
+	// traceNotes are what could not be traced, and why, for the conditions.
+	traceNotes []string
 }
 
 // realFSOptions are the scratch filesystem of target name for config c, with
@@ -54,14 +67,73 @@ func (r *realFS) Quiesce() error {
 	return err
 }
 
-// Close closes the files, then unmounts and removes the filesystem and
-// restores the conditions.
+// Close ends a trace still running (a run that failed in its window), closes
+// the files, then unmounts and removes the filesystem and restores the
+// conditions.
 func (r *realFS) Close() error {
-	return errors.Join(r.Target.Close(), r.fs.Close())
+	_, err := r.stopTrace()
+	return errors.Join(err, r.Target.Close(), r.fs.Close())
 }
 
-// Conditions are what the setup set and what it could not (results.Run.Conditions).
-func (r *realFS) Conditions() []string { return r.fs.Conditions() }
+// Conditions are what the setup set and what it could not (results.Run.Conditions),
+// the kernel trace's gaps included.
+func (r *realFS) Conditions() []string {
+	r.traceMu.Lock()
+	defer r.traceMu.Unlock()
+	return append(r.fs.Conditions(), r.traceNotes...)
+}
+
+// StartWindow starts tracing the kernel's lock contentions and dirty pauses
+// of this process's threads (the workers are rwbench's own goroutines). A
+// trace that cannot start is a condition of the run, not a failure of it.
+func (r *realFS) StartWindow() {
+	r.traceMu.Lock()
+	defer r.traceMu.Unlock()
+	if r.trace != nil {
+		return
+	}
+	s, err := ktrace.Start(ktrace.Options{TGID: os.Getpid()})
+	if err != nil {
+		r.traceNotes = append(r.traceNotes, "could not trace the kernel's lock waits: "+err.Error())
+		return
+	}
+	r.trace = s
+}
+
+// EndWindow stops the trace and puts the kernel's lock table and dirty pauses
+// into the run, in the model's terms (package ktrace).
+func (r *realFS) EndWindow(run *results.Run) {
+	rep, err := r.stopTrace()
+	if err != nil {
+		r.traceMu.Lock()
+		r.traceNotes = append(r.traceNotes, "kernel trace: "+err.Error())
+		r.traceMu.Unlock()
+	}
+	run.Locks = rep.Locks
+	run.DirtyPauses = rep.DirtyPauses
+}
+
+func (r *realFS) stopTrace() (ktrace.Report, error) {
+	r.traceMu.Lock()
+	defer r.traceMu.Unlock()
+	if r.trace == nil {
+		return ktrace.Report{}, nil
+	}
+	rep, err := r.trace.Stop()
+	r.trace = nil
+	for _, why := range rep.Unavailable {
+		r.traceNotes = append(r.traceNotes, "could not trace: "+why)
+	}
+	return rep, err
+}
+
+// windowTracer is a target that traces the host kernel over the measurement
+// window (the real filesystems): StartWindow when the window opens, EndWindow
+// once the workers have stopped.
+type windowTracer interface {
+	StartWindow()
+	EndWindow(run *results.Run)
+}
 
 // conditioner is a target that sets conditions on the host for its run.
 type conditioner interface {

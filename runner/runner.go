@@ -260,6 +260,9 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		case <-time.After(time.Until(measureStart)):
 		case <-runCtx.Done():
 		}
+		if wt, ok := tg.(windowTracer); ok {
+			wt.StartWindow() // before locks0 is sent, so EndWindow comes after it
+		}
 		locks0 <- lockStats(tg)
 		if bp, ok := tg.(bufferPooler); ok {
 			pool0 <- bp.BufferPool()
@@ -289,6 +292,9 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		run.DurationNs = int64(max(end.Sub(measureStart), time.Millisecond))
 	}
 	run.Locks = diffLocks(<-locks0, lockStats(tg))
+	if wt, ok := tg.(windowTracer); ok {
+		wt.EndWindow(run)
+	}
 	if bp, ok := tg.(bufferPooler); ok {
 		start, end := <-pool0, bp.BufferPool()
 		run.BufferPool = &results.BufferPool{Slabs: end.Slabs,

@@ -101,6 +101,9 @@ func TestRealFSTeardown(t *testing.T) {
 			t.Fatalf("exit %d:\n%s", code, stderr)
 		}
 		scratchtest.Same(t, before, snap())
+		if left, _ := filepath.Glob("/sys/kernel/tracing/instances/rwbench-*"); len(left) > 0 {
+			t.Errorf("tracefs instances left behind: %v", left)
+		}
 		f, err := results.Read(out)
 		if err != nil {
 			t.Fatal(err)
@@ -115,6 +118,11 @@ func TestRealFSTeardown(t *testing.T) {
 				if !strings.Contains(conds, w) {
 					t.Errorf("%s: conditions lack %q: %s", c.Strategy, w, conds)
 				}
+			}
+			// The kernel's lock waits were traced over the window where this
+			// kernel has the tracepoints (a tiny run may see no contention).
+			if _, err := os.Stat("/sys/kernel/tracing/events/lock/contention_begin"); err == nil && strings.Contains(conds, "could not trace") {
+				t.Errorf("%s: the kernel trace did not run: %s", c.Strategy, conds)
 			}
 			// The oracle checked every read; the kernel returns no stale or
 			// foreign data, and the after-run check found every page right.
