@@ -44,7 +44,7 @@ func (s *directStore) ReadBlocks(blk uint64, bufs [][]byte) error {
 		return ErrClosed
 	}
 	if err := preadvFull(s.fd, bufs, int64(blk)*BlockSize); err != nil {
-		return fmt.Errorf("blockdev: %s: read blocks %d..%d: %w", s.path, blk, blk+uint64(len(bufs))-1, err)
+		return &IOError{Path: s.path, Op: "read", Block: blk, N: len(bufs), Err: err}
 	}
 	return nil
 }
@@ -59,7 +59,7 @@ func (s *directStore) WriteBlocks(blk uint64, bufs [][]byte) error {
 		return ErrClosed
 	}
 	if err := pwritevFull(s.fd, bufs, int64(blk)*BlockSize); err != nil {
-		return fmt.Errorf("blockdev: %s: write blocks %d..%d: %w", s.path, blk, blk+uint64(len(bufs))-1, err)
+		return &IOError{Path: s.path, Op: "write", Block: blk, N: len(bufs), Err: err}
 	}
 	return nil
 }

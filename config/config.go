@@ -50,9 +50,16 @@ type Config struct {
 	// default true. With false the workers only count their ops (ops/s is still
 	// measured over the window, the series is sampled per interval): the run then
 	// shows what the measurement itself costs. Latencies are not reported.
-	Record *bool  `yaml:"record" json:"record,omitempty"`
-	Jobs   []Job  `yaml:"jobs" json:"jobs"`
-	Sweep  *Sweep `yaml:"sweep" json:"sweep,omitempty"`
+	Record *bool `yaml:"record" json:"record,omitempty"`
+	// ExpectErrors says operations failing is what the run is about (injected
+	// faults): a run with failed operations then does not fail.
+	ExpectErrors bool `yaml:"expect_errors" json:"expect_errors,omitempty"`
+	// Watchdog is how long no operation may complete (during the measurement),
+	// or no prefill or check chunk, before the run is declared stuck; default 10s.
+	Watchdog Duration `yaml:"watchdog" json:"watchdog,omitempty"`
+
+	Jobs  []Job  `yaml:"jobs" json:"jobs"`
+	Sweep *Sweep `yaml:"sweep" json:"sweep,omitempty"`
 	// Goals are calibration targets that `rwbench report` checks: ratios of the
 	// model's ops/s to a reference cell's. None by default.
 	Goals []Goal `yaml:"goals" json:"goals,omitempty"`
@@ -81,6 +88,8 @@ type Backend struct {
 	Force bool `yaml:"force" json:"force"`
 	// Latency is added to every I/O of the memory backend (memory only).
 	Latency Duration `yaml:"latency" json:"latency,omitempty"`
+	// Faults injects I/O errors and stalls into the model's store (see Faults).
+	Faults *Faults `yaml:"faults" json:"faults,omitempty"`
 }
 
 // Cache sizes the user-space page cache.
@@ -228,6 +237,7 @@ func (c *Config) Clone() *Config {
 	n.Backend.Direct = clonePtr(c.Backend.Direct)
 	n.Files.Prefill = clonePtr(c.Files.Prefill)
 	n.Record = clonePtr(c.Record)
+	n.Backend.Faults = clonePtr(c.Backend.Faults)
 	n.Strategies = cloneSlice(c.Strategies)
 	n.Goals = cloneSlice(c.Goals)
 	if c.Jobs != nil {

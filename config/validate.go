@@ -148,6 +148,9 @@ func (c *Config) validate(known Known, top bool) *Error {
 	if c.RaceWindow < 0 {
 		return c.errAt("race_window", "must be >= 0, got %s", c.RaceWindow)
 	}
+	if c.Watchdog < 0 {
+		return c.errAt("watchdog", "must be >= 0 (0: the default, 10s), got %s", c.Watchdog)
+	}
 	if c.Interval <= 0 {
 		return c.errAt("interval", "must be > 0, got %s", c.Interval)
 	}
@@ -234,7 +237,7 @@ func (c *Config) validateBackend(known Known) *Error {
 	if b.Latency != 0 && b.Kind != "memory" {
 		return c.errAt("backend.latency", "only for kind memory, not %s", b.Kind)
 	}
-	return nil
+	return c.validateFaults()
 }
 
 func (c *Config) validateCache() *Error {

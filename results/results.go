@@ -36,7 +36,8 @@ type File struct {
 	RWBench  string    `json:"rwbench"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
-	// Partial is true when the run was interrupted (SIGINT) and holds only what was gathered.
+	// Partial is true when the run was interrupted (SIGINT, SIGTERM, SIGHUP) or
+	// stopped by the watchdog, and holds only what was gathered.
 	Partial bool `json:"partial,omitempty"`
 	// Failed says why the run failed (watchdog, I/O error); empty when it did not.
 	Failed  string  `json:"failed,omitempty"`
@@ -141,6 +142,10 @@ type Run struct {
 	// validate: true), each a report with stacks, at most MaxViolations of them
 	// and then a line counting the others; empty when clean or not validated.
 	Violations []string `json:"violations,omitempty"`
+	// FirstError is the first failed operation of the measurement window (its
+	// op, and the store, blocks, offset and errno of an I/O error); the counts
+	// are each op's Errors. Empty when no operation failed.
+	FirstError string `json:"first_error,omitempty"`
 }
 
 // BufferPool is the model's page buffer pool over a measurement window. The
@@ -170,10 +175,13 @@ const MaxViolations = 20
 type OpStats struct {
 	// Op is the job's op when the key is the job's name (absent when the key is
 	// the op): see OpOf.
-	Op          string  `json:"op,omitempty"`
-	Count       int64   `json:"count"`
-	Bytes       int64   `json:"bytes"`
-	Errors      int64   `json:"errors,omitempty"`
+	Op     string `json:"op,omitempty"`
+	Count  int64  `json:"count"`
+	Bytes  int64  `json:"bytes"`
+	Errors int64  `json:"errors,omitempty"`
+	// Stalled is true when the job's threads completed no operation in the
+	// window (not even a failed one): the job did not run, its figures say nothing.
+	Stalled     bool    `json:"stalled,omitempty"`
 	OpsPerSec   float64 `json:"ops_per_sec"`
 	BytesPerSec float64 `json:"bytes_per_sec"`
 	LatencyNs   Latency `json:"latency_ns"`
@@ -338,8 +346,15 @@ type Findings struct {
 // Fsck is the result of the after-run check: write back, drop the cache, check every
 // block map and every block's content against the oracle's final state.
 type Fsck struct {
-	Ok     bool     `json:"ok"`
+	Ok bool `json:"ok"`
+	// Errors are the check's findings: block maps and content that are wrong.
 	Errors []string `json:"errors,omitempty"`
+	// IOErrors are reads and writebacks of the check that failed: not findings
+	// about the data, but the check could not look at all of it.
+	IOErrors []string `json:"io_errors,omitempty"`
+	// NotRun is true when the check did not run (or did not finish): the run was
+	// interrupted first. Ok says nothing then.
+	NotRun bool `json:"not_run,omitempty"`
 }
 
 // Summary summarizes a cell over its runs.

@@ -198,7 +198,7 @@ jobs:
 	if got := tg.read.Load(); got != 3<<20 {
 		t.Errorf("%d bytes read, want the 3MiB of the files (no reads by the job, no fsck reads at verify off)", got)
 	}
-	if err := warm(t.Context(), tg, c); err != nil {
+	if err := warm(t.Context(), tg, c, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -45,13 +45,13 @@ jobs:
 	}
 	defer tg.Close()
 	or := oracle.New(c.Files.Count, uint64(c.Files.Size)/oracle.PageSize, oracle.Header)
-	if err := prefill(tg, or, c); err != nil {
+	if err := prefill(b.Context(), tg, or, c, nil); err != nil {
 		b.Fatal(err)
 	}
 	if err := tg.Quiesce(); err != nil {
 		b.Fatal(err)
 	}
-	if err := warm(b.Context(), tg, c); err != nil {
+	if err := warm(b.Context(), tg, c, nil); err != nil {
 		b.Fatal(err)
 	}
 	const span, pairs = 20 * time.Millisecond, 200

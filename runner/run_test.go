@@ -85,10 +85,11 @@ jobs:
 		logBuf    bytes.Buffer
 		fired     = make(chan struct{})
 	)
-	// The interrupt comes 300 ms after the first cell started (its progress
-	// line): after its target is set up and its 50 ms warm-up, within its window.
+	// The interrupt comes 700 ms after the first cell started (its progress
+	// line): after its target is set up and its 50 ms warm-up, within its window,
+	// even on a loaded machine.
 	progress := &onWrite{f: func() {
-		time.AfterFunc(300*time.Millisecond, func() {
+		time.AfterFunc(700*time.Millisecond, func() {
 			mu.Lock()
 			duringRun = rwbenchDirs(t, tmp)
 			cancelled = time.Now()

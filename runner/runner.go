@@ -40,8 +40,15 @@ type Options struct {
 	// Log receives warnings and the watchdog's dump (stderr).
 	Log io.Writer
 	// Watchdog is how long no operation may complete before the run is declared
-	// stuck; default 10s.
+	// stuck; default the config's watchdog, else 10s.
 	Watchdog time.Duration
+	// Cleanup, when set, is told of the temporary files a run makes, so that a
+	// process that must exit at once can still remove them.
+	Cleanup *Cleanup
+
+	// progress counts the chunks of prefill, warm-up reads and check, for the
+	// watchdog outside the measurement (set by runOnce).
+	progress *progress
 }
 
 // ErrStalled is returned when the watchdog found no operation completing.
@@ -59,6 +66,9 @@ type cell struct {
 // context's error; on a stall, the results so far with ErrStalled.
 func Run(ctx context.Context, c *config.Config, o Options) (*results.File, error) {
 	if o.Watchdog <= 0 {
+		o.Watchdog = c.Watchdog.D()
+	}
+	if o.Watchdog <= 0 {
 		o.Watchdog = 10 * time.Second
 	}
 	if o.Log == nil {
@@ -70,6 +80,8 @@ func Run(ctx context.Context, c *config.Config, o Options) (*results.File, error
 	if err != nil {
 		return nil, err
 	}
+	o.Cleanup.add(ws.tmpDir)
+	defer o.Cleanup.remove(ws.tmpDir)
 	defer ws.close()
 	fsType := c.Backend.Kind
 	if c.Backend.Kind == "file" {
@@ -93,6 +105,10 @@ func Run(ctx context.Context, c *config.Config, o Options) (*results.File, error
 loop:
 	for rep := 0; rep < c.Repeat; rep++ {
 		for i, cl := range cells {
+			if err := ctx.Err(); err != nil {
+				runErr = err // interrupted between runs: start no other
+				break loop
+			}
 			if o.Progress != nil {
 				fmt.Fprintf(o.Progress, "\r\033[Krun %d/%d: %s rep %d/%d %s", rep*len(cells)+i+1, total,
 					cl.strategy, rep+1, c.Repeat, results.ParamsString(cl.res.Params))
@@ -118,6 +134,9 @@ loop:
 	case runErr == nil:
 	case errors.Is(runErr, context.Canceled):
 		f.Partial = true
+	case errors.Is(runErr, ErrStalled):
+		f.Partial = true
+		f.Failed = runErr.Error()
 	default:
 		f.Failed = runErr.Error()
 	}
@@ -167,13 +186,9 @@ func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, clk *clock.C
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
-	defer func() {
-		err = errors.Join(err, tg.Close())
-		if c, ok := tg.(conditioner); ok && run != nil {
-			run.Conditions = c.Conditions()
-		}
-	}()
-	return runTarget(ctx, cl, rep, tg, clk, o)
+	run, err = runBounded(ctx, cl, rep, tg, clk, o)
+	logErrors(o.Log, cl, rep, run)
+	return run, err
 }
 
 // runTarget runs one repetition of one cell on tg, which it does not close:
@@ -205,7 +220,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	pages := uint64(c.Files.Size) / oracle.PageSize
 	or := oracle.New(c.Files.Count, pages, level)
 	if c.Files.Prefill == nil || *c.Files.Prefill {
-		if err := prefill(tg, or, c); err != nil {
+		if err := prefill(ctx, tg, or, c, o.progress); err != nil {
 			return nil, fmt.Errorf("%s: prefill: %w", cl.strategy, err)
 		}
 	}
@@ -213,7 +228,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
 	if c.Files.Warm {
-		if err := warm(ctx, tg, c); err != nil {
+		if err := warm(ctx, tg, c, o.progress); err != nil {
 			return nil, fmt.Errorf("%s: warm: %w", cl.strategy, err)
 		}
 	}
@@ -228,6 +243,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	runCtx, cancel := context.WithDeadline(ctx, measureEnd)
 	defer cancel()
 	win := &window{}
+	setup := time.Now()
 	var workers []*worker
 	for ji, job := range c.Jobs {
 		for th := 0; th < job.Threads; th++ {
@@ -240,6 +256,12 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 			}
 			workers = append(workers, w)
 		}
+	}
+	if err := checkSetup(c, time.Since(setup)); err != nil {
+		for _, w := range workers {
+			w.w.Close()
+		}
+		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
 	// The oracle drops what no read can need any more, once the workers' reads
 	// in flight have ended (grace.go); it stops before the final check.
@@ -280,7 +302,10 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	go func() { rss <- sampleRSS(runCtx, measureStart, c.Interval.D(), intervals) }()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	if err := watch(done, workers, o); err != nil {
+	o.progress.measuring(true)
+	err = watch(done, workers, o)
+	o.progress.measuring(false)
+	if err != nil {
 		cancel()
 		return nil, err // the stuck workers cannot be joined
 	}
@@ -319,6 +344,8 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	if err != nil {
 		return nil, err
 	}
+	markStalled(run)
+	run.FirstError = firstError(workers)
 	cancel() // the sampler's end, if the workers ended before the window
 	for i, b := range <-rss {
 		if i < len(run.Intervals) {
@@ -331,9 +358,14 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		run.Violations = capViolations(v.Violations())
 	}
 	if ctx.Err() != nil {
+		run.Fsck.NotRun = true
 		return run, ctx.Err()
 	}
-	run.Fsck = fsck(tg, or, c)
+	o.progress.measured(run) // what an interrupt during the check still has
+	run.Fsck = fsck(ctx, tg, or, c, o.progress)
+	if run.Fsck.NotRun {
+		return run, ctx.Err()
+	}
 	if closeErr != nil {
 		run.Fsck.Ok = false
 		run.Fsck.Errors = append(run.Fsck.Errors, closeErr.Error())
@@ -391,8 +423,7 @@ func dump(w io.Writer, workers []*worker, stalled time.Duration) {
 		}
 		fmt.Fprintf(w, "worker %d (jobs[%d] %s): %s; holds: %s\n", i, wk.job, wk.op, state, held)
 	}
-	buf := make([]byte, 1<<20)
-	fmt.Fprintf(w, "%s\n", buf[:runtime.Stack(buf, true)])
+	dumpStacks(w)
 }
 
 func lockStats(t Target) []results.LockStat {
@@ -594,12 +625,13 @@ func collectCounts(run *results.Run, workers []*worker, c *config.Config, s samp
 // warm reads every file in full, in 1 MiB reads, one goroutine per file (at
 // most GOMAXPROCS), so that the run starts with the files cached as far as the
 // target's cache holds them (config files.warm).
-func warm(ctx context.Context, tg Target, c *config.Config) error {
+func warm(ctx context.Context, tg Target, c *config.Config, p *progress) error {
 	return eachChunk(tg, c, func(w Worker, file int, off int64, buf []byte) error {
 		if ctx.Err() != nil {
 			return nil
 		}
 		_, err := w.Read(file, off, buf)
+		p.tick()
 		return err
 	})
 }
@@ -647,9 +679,13 @@ func eachChunk(tg Target, c *config.Config, do func(w Worker, file int, off int6
 }
 
 // prefill writes every page of every file with a stamped value, one goroutine
-// per file, in 1 MiB writes.
-func prefill(tg Target, or *oracle.Oracle, c *config.Config) error {
+// per file, in 1 MiB writes; it stops early (with ctx's error) when ctx ends.
+func prefill(ctx context.Context, tg Target, or *oracle.Oracle, c *config.Config, p *progress) error {
 	return eachChunk(tg, c, func(w Worker, file int, off int64, buf []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		defer p.tick()
 		first := uint64(off / oracle.PageSize)
 		n := uint64(len(buf) / oracle.PageSize)
 		gens := make([]uint64, n)
@@ -672,20 +708,29 @@ func userFile(c *config.Config, file int) bool {
 }
 
 // fsck checks the target after the run: its own structural check, then every
-// page's content, read cold, against the oracle's final state.
-func fsck(tg Target, or *oracle.Oracle, c *config.Config) results.Fsck {
-	var errs []string
+// page's content, read cold, against the oracle's final state. A read or
+// writeback that fails is an I/O error of the check, not a finding. When ctx
+// ends first, the check is recorded as not run.
+func fsck(ctx context.Context, tg Target, or *oracle.Oracle, c *config.Config, p *progress) results.Fsck {
+	var f results.Fsck
 	const maxErrs = 20
-	more := 0
+	more, moreIO := 0, 0
 	add := func(s string) {
-		if len(errs) < maxErrs {
-			errs = append(errs, s)
+		if len(f.Errors) < maxErrs {
+			f.Errors = append(f.Errors, s)
 		} else {
 			more++
 		}
 	}
+	addIO := func(s string) {
+		if len(f.IOErrors) < maxErrs {
+			f.IOErrors = append(f.IOErrors, s)
+		} else {
+			moreIO++
+		}
+	}
 	if err := tg.Quiesce(); err != nil {
-		add("quiesce: " + err.Error())
+		addIO("quiesce: " + err.Error())
 	}
 	for _, s := range tg.Check() {
 		add(s)
@@ -697,15 +742,21 @@ func fsck(tg Target, or *oracle.Oracle, c *config.Config) results.Fsck {
 		} else {
 			const chunk = 256 * oracle.PageSize
 			buf := alignedBuffer(chunk)
+		files:
 			for file := 0; file < c.Files.Count; file++ {
 				if userFile(c, file) {
 					continue // holds what reads copied into it, not what the oracle knows
 				}
 				for off := int64(0); off < int64(c.Files.Size); off += chunk {
+					if ctx.Err() != nil {
+						f.NotRun = true
+						break files
+					}
 					n := min(chunk, int64(c.Files.Size)-off)
 					got, err := w.Read(file, off, buf[:n])
+					p.tick()
 					if err != nil {
-						add(fmt.Sprintf("file %d offset %d: %v", file, off, err))
+						addIO(fmt.Sprintf("file %d offset %d: %v", file, off, err))
 						continue
 					}
 					clear(buf[got:n])
@@ -722,7 +773,11 @@ func fsck(tg Target, or *oracle.Oracle, c *config.Config) results.Fsck {
 		}
 	}
 	if more > 0 {
-		errs = append(errs, fmt.Sprintf("... and %d more", more))
+		f.Errors = append(f.Errors, fmt.Sprintf("... and %d more", more))
 	}
-	return results.Fsck{Ok: len(errs) == 0, Errors: errs}
+	if moreIO > 0 {
+		f.IOErrors = append(f.IOErrors, fmt.Sprintf("... and %d more", moreIO))
+	}
+	f.Ok = len(f.Errors) == 0 && len(f.IOErrors) == 0 && !f.NotRun
+	return f
 }

@@ -148,6 +148,7 @@ type workspace struct {
 	image  string // the image file or device; "" for memory
 	dir    string // a directory for the kernel and raw targets' files
 	tmpDir string // removed at the end when rwbench made it
+	lock   *imageLock
 }
 
 func newWorkspace(c *config.Config) (*workspace, error) {
@@ -167,10 +168,16 @@ func newWorkspace(c *config.Config) (*workspace, error) {
 	ws.image = b.Path
 	if b.Kind == blockdev.KindFile {
 		ws.dir = filepath.Dir(b.Path)
+		l, err := lockImage(b.Path, "/proc/locks")
+		if err != nil {
+			return nil, err
+		}
+		ws.lock = l
 	}
 	if slices.ContainsFunc(allStrategies(c), func(s string) bool { return targetKind(s) != "model" }) {
 		dir, err := os.MkdirTemp(ws.dir, "rwbench-files-")
 		if err != nil {
+			ws.close()
 			return nil, fmt.Errorf("backend.path %s: %w", b.Path, err)
 		}
 		ws.tmpDir, ws.dir = dir, dir
@@ -182,6 +189,7 @@ func (ws *workspace) close() {
 	if ws.tmpDir != "" {
 		os.RemoveAll(ws.tmpDir)
 	}
+	ws.lock.release()
 }
 
 // openStore formats the backing store afresh for one run.
@@ -227,6 +235,7 @@ func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, l
 	if err != nil {
 		return nil, err
 	}
+	store = withFaults(c, ws.image, store)
 	fs, err := vfs.New(store, s, files, size, vfs.Options{
 		CacheBytes:           int64(c.Cache.Size),
 		DirtyBackgroundBytes: int64(c.Cache.DirtyBackground),
@@ -259,6 +268,9 @@ func beyondEOF(err error) bool {
 // the xfs, ext4 and btrfs targets (checkRealFS). It writes nothing over
 // anything rwbench did not create.
 func Preflight(c *config.Config) error {
+	if err := checkMemory(c, "/proc/meminfo"); err != nil {
+		return err
+	}
 	ws, err := newWorkspace(c)
 	if err != nil {
 		return err

@@ -278,6 +278,9 @@ func (w *worker) do() (int64, error) {
 			for i := range w.floors {
 				page := w.buf[i*pageSize : (i+1)*pageSize]
 				if i*pageSize >= got {
+					if err != nil {
+						break // a failed read filled nothing past what it returned: nothing to verify
+					}
 					clear(page) // past EOF during a truncate: what a reader sees is zeros
 				}
 				w.chk.Check(w.kind, file, first+uint64(i), w.floors[i], page)
@@ -322,9 +325,11 @@ func (w *worker) do() (int64, error) {
 		// Cut the last length bytes and grow back: the tail reads as zeros.
 		size := w.fileSize - w.length
 		tok := w.or.BeginZero(file, uint64(size/pageSize), uint64(w.length/pageSize))
+		// Grow back even when the cut failed: a cut that failed writing back has
+		// lowered i_size and dropped nothing, and growing restores it.
 		err := w.w.Truncate(file, size)
-		if err == nil {
-			err = w.w.Truncate(file, w.fileSize)
+		if gerr := w.w.Truncate(file, w.fileSize); err == nil {
+			err = gerr
 		}
 		w.endZero(tok, err)
 		return 0, err

@@ -194,6 +194,16 @@ func (t *Task) submitWriteback(ino *Inode, run []wbPage) error {
 	}
 	err := t.fs.store.WriteBlocks(run[0].blk, t.iov)
 	for _, w := range run {
+		if err != nil {
+			// The write I/O failed: the block still holds older data, so the page
+			// must not be clean, or reclaim would drop the only good copy and the
+			// next read would get the old block (the kernel instead records the
+			// error, mapping_set_error's AS_EIO, and loses the data). It stays
+			// dirty and the next writeback retries it. Its writeback flag is still
+			// set, so truncation, which waits for that flag before removing the
+			// page, cannot have taken it out of its mapping.
+			t.fs.cache.markDirty(w.p)
+		}
 		t.fs.cache.endWriteback(w.p)
 	}
 	if err != nil {
@@ -247,6 +257,7 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 		}
 		if len(run) > 0 && (run[len(run)-1].blk+1 != w.blk || len(run) == maxWriteback) {
 			if err := flush(); err != nil {
+				t.fs.cache.markDirty(w.p) // prepared, never written: still dirty
 				t.fs.cache.endWriteback(w.p)
 				return err
 			}
