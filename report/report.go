@@ -146,23 +146,6 @@ func findings(c *results.Cell, op string, first bool, n *notes) (stale, foreign,
 	return strconv.FormatInt(f.Stale, 10) + m, strconv.FormatInt(f.Foreign, 10) + m, torn
 }
 
-// fsckOf is "ok" when every run's fsck passed, else "N/M failed".
-func fsckOf(c *results.Cell) string {
-	if len(c.Runs) == 0 {
-		return "-"
-	}
-	failed := 0
-	for i := range c.Runs {
-		if !c.Runs[i].Fsck.Ok {
-			failed++
-		}
-	}
-	if failed == 0 {
-		return "ok"
-	}
-	return fmt.Sprintf("%d/%d failed", failed, len(c.Runs))
-}
-
 func corruptOf(c *results.Cell) string {
 	var n int64
 	for i := range c.Runs {
@@ -190,8 +173,11 @@ func fileLine(f *results.File, name string) string {
 	if !f.Started.IsZero() && f.Finished.After(f.Started) {
 		parts = append(parts, "took "+f.Finished.Sub(f.Started).Round(1e9).String())
 	}
-	if f.Partial {
+	switch {
+	case f.Partial && f.Failed == "":
 		parts = append(parts, "PARTIAL (interrupted)")
+	case f.Partial:
+		parts = append(parts, "PARTIAL")
 	}
 	if f.Failed != "" {
 		parts = append(parts, "FAILED: "+f.Failed)
@@ -202,9 +188,11 @@ func fileLine(f *results.File, name string) string {
 // mainTable builds the table of cells and ops.
 func mainTable(files []*results.File, names []string, n *notes) *table {
 	t := &table{
-		header: []string{"config", "strategy", "params", "op", "runs", "ops/s", "MB/s", "p50", "p99", "p99.9", "stale", "foreign", "torn", "corrupt", "fsck"},
-		right:  []bool{false, false, false, false, true, true, true, true, true, true, true, true, true, true, false},
+		header: []string{"config", "strategy", "params", "op", "runs", "ops/s", "MB/s", "p50", "p99", "p99.9", "errors", "stale", "foreign", "torn", "corrupt", "fsck"},
+		right:  []bool{false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, false},
 	}
+	const errorsCol = 10
+	defer dropIfZero(t, errorsCol)
 	for fi, f := range files {
 		for ci := range f.Results {
 			c := &f.Results[ci]
@@ -228,7 +216,7 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 				mb := fmtMB(medianOf(c, op, true, func(o results.OpStats) float64 { return o.BytesPerSec }))
 				stale, foreign, torn := findings(c, op, oi == 0, n)
 				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), op, strconv.Itoa(s.OpsPerSec.N),
-					rate, mb, p50, p99, p999, stale, foreign, torn, corruptOf(c), fsckOf(c))
+					rate, mb, p50, p99, p999, errorsOf(c, op), stale, foreign, torn, corruptOf(c), fsckOf(c))
 			}
 		}
 	}

@@ -76,8 +76,9 @@ func decode(data []byte) (*File, error) {
 	return f, nil
 }
 
-// Validate checks what readers rely on: the schema number, and that each cell has a
-// strategy and is the only one with its strategy, target and params.
+// Validate checks what readers rely on: the schema number, that each cell has a
+// strategy and is the only one with its strategy, target and params, and that
+// no count, rate or duration is impossible (negative or not a number).
 func Validate(f *File) error {
 	if f == nil {
 		return errors.New("no results file")
@@ -97,12 +98,14 @@ func Validate(f *File) error {
 		}
 		seen[k] = i
 	}
-	return nil
+	return validateValues(f)
 }
 
 // Write writes f to path as indented JSON, atomically: it writes a temporary file in
 // the same directory, syncs it and renames it over path, creating the directory
-// first. A zero f.Schema is written as Schema; f itself is not changed. Values JSON
+// first. An existing path must be a regular file (through symlinks, which are
+// followed: the file they name is replaced), whose permission bits the new file
+// keeps; anything else (a device, a directory) is refused, never replaced. A zero f.Schema is written as Schema; f itself is not changed. Values JSON
 // cannot hold (NaN, ±Inf) make Write fail before anything is written.
 func Write(path string, f *File) error {
 	if f == nil {
@@ -118,6 +121,17 @@ func Write(path string, f *File) error {
 	}
 	data = append(data, '\n')
 
+	mode := os.FileMode(0o644)
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		st, err := os.Stat(real)
+		if err != nil {
+			return err
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("write %s: not a regular file (%v); not replacing it", path, st.Mode().Type())
+		}
+		path, mode = real, st.Mode().Perm()
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -136,7 +150,7 @@ func Write(path string, f *File) error {
 	if _, err := tmp.Write(data); err != nil {
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {

@@ -6,19 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/configs"
 	"github.com/rwbench/rwbench/plots"
 	"github.com/rwbench/rwbench/report"
-	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/runner"
 	"golang.org/x/term"
 )
@@ -56,19 +53,26 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := runner.Preflight(cfg); err != nil {
-		return usageError{err.Error()}
-	}
 	path := *out
 	if path == "" {
 		path = filepath.Join("results", fmt.Sprintf("%s-%s.json", cfg.Name, time.Now().UTC().Format("20060102T150405Z")))
 	}
+	if err := checkOutput(path, freeSpace); err != nil {
+		return err
+	}
+	if err := runner.Preflight(cfg); err != nil {
+		return usageError{err.Error()}
+	}
 
-	// SIGTERM ends a run as SIGINT does: partial results, and every target's
-	// teardown (the real filesystems' unmount, cgroup and sysctls) runs.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	opts := runner.Options{Version: version, Log: stderr}
+	// SIGINT, SIGTERM and SIGHUP end a run with partial results, and every
+	// target's teardown (the real filesystems' unmount, cgroup and sysctls)
+	// runs; a second signal exits at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cleanup := &runner.Cleanup{}
+	sigs := catchInterrupts(cancel, cleanup, stderr)
+	defer sigs.stop()
+	opts := runner.Options{Version: version, Log: stderr, Cleanup: cleanup}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = stderr
 	}
@@ -77,21 +81,26 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res, runErr := runner.Run(ctx, cfg, opts)
+	sigs.runEnded()
 	if err := prof.stop(); err != nil {
 		runErr = errors.Join(runErr, err)
 	} else if *cpuProfile != "" || *mutexProfile != "" {
 		fmt.Fprintf(stderr, "rwbench: profiles written:%s\n", prof.names())
 	}
 	if res == nil {
+		if errors.Is(runErr, runner.ErrSizing) {
+			return usageError{runErr.Error()}
+		}
 		return runErr
 	}
-	if err := results.Write(path, res); err != nil {
-		return errors.Join(runErr, err)
-	}
+	writeErr := writeResults(path, res)
 	if !*quiet {
 		if err := report.Write(stdout, "text", res); err != nil {
 			return err
 		}
+	}
+	if writeErr != nil {
+		return exitError{exitFail, errors.Join(runErr, writeErr)}
 	}
 	fmt.Fprintf(stderr, "rwbench: results written to %s\n", path)
 	if *plotDir != "" && runErr == nil {
@@ -103,11 +112,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case runErr == nil:
+		if err := runProblems(res, cfg.ExpectErrors); err != nil {
+			return exitError{exitFail, err}
+		}
 		return nil
 	case errors.Is(runErr, context.Canceled):
-		return exitError{exitInterrupt, fmt.Errorf("interrupted; partial results in %s", path)}
+		return exitError{sigs.code(), fmt.Errorf("interrupted; partial results in %s", path)}
 	case errors.Is(runErr, runner.ErrStalled):
-		return exitError{exitStalled, runErr}
+		return exitError{exitStalled, fmt.Errorf("%w; partial results in %s", runErr, path)}
+	case errors.Is(runErr, runner.ErrSizing):
+		return exitError{exitUsage, runErr}
 	}
 	return exitError{exitFail, runErr}
 }
