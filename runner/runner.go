@@ -243,7 +243,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	runCtx, cancel := context.WithDeadline(ctx, measureEnd)
 	defer cancel()
 	win := &window{}
-	setup := time.Now()
+	budget := newSetupBudget(c)
 	var workers []*worker
 	for ji, job := range c.Jobs {
 		for th := 0; th < job.Threads; th++ {
@@ -255,13 +255,13 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 				return nil, fmt.Errorf("%s: jobs[%d]: %w", cl.strategy, ji, err)
 			}
 			workers = append(workers, w)
+			if err := budget.created(); err != nil {
+				for _, w := range workers {
+					w.w.Close()
+				}
+				return nil, fmt.Errorf("%s: %w", cl.strategy, err)
+			}
 		}
-	}
-	if err := checkSetup(c, time.Since(setup)); err != nil {
-		for _, w := range workers {
-			w.w.Close()
-		}
-		return nil, fmt.Errorf("%s: %w", cl.strategy, err)
 	}
 	// The oracle drops what no read can need any more, once the workers' reads
 	// in flight have ended (grace.go); it stops before the final check.

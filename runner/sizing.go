@@ -27,20 +27,48 @@ func (e *sizingError) Unwrap() error { return ErrSizing }
 // a fraction of any measurement window.
 const setupSlack = 50 * time.Millisecond
 
-// checkSetup fails a run whose workers took longer to set up than the warm-up
-// gives them: their setup would eat the measurement window, and jobs would
-// report too few ops, or none, for reasons that have nothing to do with the
-// strategy.
-func checkSetup(c *config.Config, took time.Duration) error {
-	if took <= max(c.Warmup.D(), setupSlack) {
+// setupProbe is how many workers are set up before the time the rest will
+// take is estimated.
+const setupProbe = 64
+
+// setupBudget fails a run whose workers take longer to set up than the
+// warm-up gives them: their setup would eat the measurement window, and jobs
+// would report too few ops, or none, for reasons that have nothing to do with
+// the strategy. It estimates from the first setupProbe workers, so that a
+// config of thousands of threads fails in milliseconds, not after seconds.
+type setupBudget struct {
+	c           *config.Config
+	start       time.Time
+	done, total int
+	limit       time.Duration
+}
+
+func newSetupBudget(c *config.Config) *setupBudget {
+	b := &setupBudget{c: c, start: time.Now(), limit: max(c.Warmup.D(), setupSlack)}
+	for _, j := range c.Jobs {
+		b.total += j.Threads
+	}
+	return b
+}
+
+// created counts one worker set up, and fails when the estimate (after the
+// probe) or the time taken (at the end) is over the budget.
+func (b *setupBudget) created() error {
+	b.done++
+	if b.done != min(setupProbe, b.total) && b.done != b.total {
 		return nil
 	}
-	threads := 0
-	for _, j := range c.Jobs {
-		threads += j.Threads
+	took := time.Since(b.start)
+	est := time.Duration(float64(took) * float64(b.total) / float64(b.done))
+	if est <= b.limit {
+		return nil
 	}
-	return &sizingError{fmt.Sprintf("jobs: setting up %d worker threads took %v, longer than the warm-up (warmup %v): lower the jobs' threads or raise warmup",
-		threads, took.Round(time.Millisecond), c.Warmup)}
+	how := "took"
+	if b.done < b.total {
+		how = "would take"
+	}
+	return &sizingError{fmt.Sprintf("jobs: setting up %d worker threads %s about %v, longer than the warm-up (warmup %v): lower the jobs' threads or raise warmup",
+		b.total, how, est.Round(time.Millisecond), b.c.Warmup)}
 }
 
 // checkMemory refuses a memory store larger than the memory available: its

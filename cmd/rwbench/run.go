@@ -88,10 +88,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rwbench: profiles written:%s\n", prof.names())
 	}
 	if res == nil {
-		if errors.Is(runErr, runner.ErrSizing) {
-			return usageError{runErr.Error()}
-		}
 		return runErr
+	}
+	if errors.Is(runErr, runner.ErrSizing) {
+		return usageError{runErr.Error()} // a config the machine cannot run: nothing was measured
 	}
 	writeErr := writeResults(path, res)
 	if !*quiet {
@@ -120,8 +120,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return exitError{sigs.code(), fmt.Errorf("interrupted; partial results in %s", path)}
 	case errors.Is(runErr, runner.ErrStalled):
 		return exitError{exitStalled, fmt.Errorf("%w; partial results in %s", runErr, path)}
-	case errors.Is(runErr, runner.ErrSizing):
-		return exitError{exitUsage, runErr}
 	}
 	return exitError{exitFail, runErr}
 }
