@@ -134,3 +134,15 @@ func dumpStacks(w io.Writer) {
 	buf := make([]byte, 1<<20)
 	fmt.Fprintf(w, "%s\n", buf[:runtime.Stack(buf, true)])
 }
+
+// hungWorker is the index of a worker that has been inside one operation for
+// at least d, or -1. Only timed workers say when their op began.
+func hungWorker(workers []*worker, d time.Duration) int {
+	now := time.Now().UnixNano()
+	for i, w := range workers {
+		if since := w.inOp.Load(); since > untimed && now-since >= int64(d) {
+			return i
+		}
+	}
+	return -1
+}

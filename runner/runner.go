@@ -393,6 +393,12 @@ func watch(done <-chan struct{}, workers []*worker, o Options) error {
 			n += w.done.Load()
 			busy = busy || w.inOp.Load() != 0
 		}
+		// One worker stuck in one op (a hung I/O) is stuck even while the
+		// others complete theirs: the kernel's hung-task check, per task.
+		if hung := hungWorker(workers, o.Watchdog); hung >= 0 {
+			dump(o.Log, workers, o.Watchdog)
+			return fmt.Errorf("%w by worker %d (jobs[%d] %s) for %v", ErrStalled, hung, workers[hung].job, workers[hung].op, o.Watchdog)
+		}
 		if n != last || !busy {
 			last, lastChange = n, time.Now()
 			continue

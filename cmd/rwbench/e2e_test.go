@@ -217,25 +217,6 @@ func TestEndToEndSweep(t *testing.T) {
 	}
 }
 
-// buildBinary builds rwbench into a temporary directory, or skips.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool")
-	}
-	bin := filepath.Join(t.TempDir(), "rwbench")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
-	build.Dir = pkgDir
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestInterruptBinary sends SIGINT to the built binary during a 5 s run: it
 // exits 130 with partial results written.
 func TestInterruptBinary(t *testing.T) {
