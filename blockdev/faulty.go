@@ -18,6 +18,8 @@ type Faults struct {
 	// From DeadAfter after the store was wrapped, for DeadFor (0: for good),
 	// every I/O and Sync fails with EIO: a disk that dies or drops out.
 	DeadAfter, DeadFor time.Duration
+	// From is when the EIO and stall faults begin, after the store was wrapped.
+	From time.Duration
 }
 
 // faultyStore wraps a store and fails or delays the I/Os its Faults select
@@ -47,10 +49,11 @@ func (s *faultyStore) dead() bool {
 
 // inject stalls and fails a transfer as the faults say; nil lets it through.
 func (s *faultyStore) inject(op string, blk uint64, n int, eio func(uint64, int) bool) error {
-	if s.f.Stalled != nil && s.f.Stalled(blk, n) {
+	begun := time.Since(s.opened) >= s.f.From
+	if begun && s.f.Stalled != nil && s.f.Stalled(blk, n) {
 		time.Sleep(s.f.StallFor)
 	}
-	if s.dead() || (eio != nil && eio(blk, n)) {
+	if s.dead() || (begun && eio != nil && eio(blk, n)) {
 		return &IOError{Path: s.name, Op: op, Block: blk, N: n, Err: unix.EIO}
 	}
 	return nil

@@ -24,6 +24,9 @@ type Faults struct {
 	// the store was opened (a disk that dies), for DeadFor (0: for good).
 	DeadAfter Duration `yaml:"dead_after" json:"dead_after,omitempty"`
 	DeadFor   Duration `yaml:"dead_for" json:"dead_for,omitempty"`
+	// From delays the EIO and stall faults to this long after the store was
+	// opened (as a region that goes bad mid-run), default 0: from the start.
+	From Duration `yaml:"from" json:"from,omitempty"`
 }
 
 // BlockRange is the blocks [First, Last].
@@ -94,7 +97,7 @@ func (c *Config) validateFaults() *Error {
 	for _, d := range []struct {
 		key string
 		val Duration
-	}{{"backend.faults.stall", f.Stall}, {"backend.faults.dead_after", f.DeadAfter}, {"backend.faults.dead_for", f.DeadFor}} {
+	}{{"backend.faults.stall", f.Stall}, {"backend.faults.dead_after", f.DeadAfter}, {"backend.faults.dead_for", f.DeadFor}, {"backend.faults.from", f.From}} {
 		if d.val < 0 {
 			return c.errAt(d.key, "must be >= 0, got %s", d.val)
 		}

@@ -30,6 +30,6 @@ func withFaults(c *config.Config, name string, s blockdev.Store) blockdev.Store 
 	return blockdev.NewFaulty(s, name, blockdev.Faults{
 		ReadEIO: pred(f.ReadEIO), WriteEIO: pred(f.WriteEIO),
 		Stalled: stalled, StallFor: f.Stall.D(),
-		DeadAfter: f.DeadAfter.D(), DeadFor: f.DeadFor.D(),
+		DeadAfter: f.DeadAfter.D(), DeadFor: f.DeadFor.D(), From: f.From.D(),
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rwbench/rwbench/blockdev"
+	"github.com/rwbench/rwbench/config"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,12 +50,20 @@ func lockImage(path, locks string) (*imageLock, error) {
 	if err == nil {
 		return l, nil
 	}
-	l.release()
 	if err != unix.EWOULDBLOCK {
+		l.release()
 		return nil, fmt.Errorf("backend.path %s: flock: %v", path, err)
 	}
+	pid := lockHolder(path, locks)
+	if pid == os.Getpid() {
+		// This process holds it already (HoldImage, on another descriptor):
+		// keep the file open, the lock is the holder's.
+		l.created = false
+		return l, nil
+	}
+	l.release()
 	holder := "another process"
-	if pid := lockHolder(path, locks); pid > 0 {
+	if pid > 0 {
 		holder = "pid " + strconv.Itoa(pid)
 	}
 	return nil, fmt.Errorf("backend.path %s: in use by another rwbench run (%s); wait for it to end or choose another backend.path", path, holder)
@@ -98,4 +108,18 @@ func lockHolder(path, locks string) int {
 		}
 	}
 	return 0
+}
+
+// HoldImage locks c's image file, when it names one, until release is called:
+// a command that runs Preflight and then Run holds it across both, so that no
+// other run can take the image between them.
+func HoldImage(c *config.Config) (release func(), err error) {
+	if c.Backend.Kind != blockdev.KindFile || c.Backend.Path == "" {
+		return func() {}, nil
+	}
+	l, err := lockImage(c.Backend.Path, "/proc/locks")
+	if err != nil {
+		return nil, err
+	}
+	return l.release, nil
 }

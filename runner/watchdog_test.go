@@ -113,6 +113,7 @@ func TestWatch(t *testing.T) {
 							select {
 							case <-tk.C:
 								w.done.Add(1)
+								w.inOp.Store(time.Now().UnixNano()) // the next op began
 							case <-stop:
 								return
 							}

@@ -111,13 +111,3 @@ func (p *proc) leftInTmp() []string {
 	}
 	return names
 }
-
-// writeConfig writes a config into a temporary directory.
-func writeConfig(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "c.yaml")
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}

@@ -53,6 +53,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Signals from here on stop the run rather than kill the process: the
+	// image may be formatted (Preflight) and temporary files made. SIGINT,
+	// SIGTERM and SIGHUP end a run with partial results, and every target's
+	// teardown (the real filesystems' unmount, cgroup and sysctls) runs; a
+	// second signal exits at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cleanup := &runner.Cleanup{}
+	sigs := catchInterrupts(cancel, cleanup, stderr)
+	defer sigs.stop()
 	path := *out
 	if path == "" {
 		path = filepath.Join("results", fmt.Sprintf("%s-%s.json", cfg.Name, time.Now().UTC().Format("20060102T150405Z")))
@@ -60,18 +70,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := checkOutput(path, freeSpace); err != nil {
 		return err
 	}
+	release, err := runner.HoldImage(cfg)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	defer release()
 	if err := runner.Preflight(cfg); err != nil {
 		return usageError{err.Error()}
 	}
-
-	// SIGINT, SIGTERM and SIGHUP end a run with partial results, and every
-	// target's teardown (the real filesystems' unmount, cgroup and sysctls)
-	// runs; a second signal exits at once.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cleanup := &runner.Cleanup{}
-	sigs := catchInterrupts(cancel, cleanup, stderr)
-	defer sigs.stop()
 	opts := runner.Options{Version: version, Log: stderr, Cleanup: cleanup}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = stderr

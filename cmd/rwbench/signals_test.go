@@ -63,7 +63,7 @@ func TestSignalPhases(t *testing.T) {
 	} {
 		t.Run(tc.phase, func(t *testing.T) {
 			t.Parallel()
-			p := startBinary(t, writeConfig(t, tc.config))
+			p := startBinary(t, writeConfig(t, t.TempDir(), tc.config))
 			time.Sleep(tc.after)
 			sent := time.Now()
 			p.signal(t, tc.sig)
@@ -115,7 +115,7 @@ func TestSignalPhases(t *testing.T) {
 // files, even while the run is stuck in its store (every I/O takes 30s).
 func TestSecondSignal(t *testing.T) {
 	t.Parallel()
-	p := startBinary(t, writeConfig(t, phaseConfig("{kind: memory, size: 64MiB, faults: {stall: 30s}}", "0s", "1s", "1")))
+	p := startBinary(t, writeConfig(t, t.TempDir(), phaseConfig("{kind: memory, size: 64MiB, faults: {stall: 30s}}", "0s", "1s", "1")))
 	time.Sleep(700 * time.Millisecond)
 	p.signal(t, syscall.SIGTERM)
 	time.Sleep(50 * time.Millisecond)
@@ -144,7 +144,7 @@ func TestStalledStore(t *testing.T) {
 		"files: {count: 2, size: 8MiB}", "files: {count: 2, size: 8MiB, prefill: false}", 1)
 	t.Run("watchdog", func(t *testing.T) {
 		t.Parallel()
-		p := startBinary(t, writeConfig(t, stalled+"watchdog: 1s\n"))
+		p := startBinary(t, writeConfig(t, t.TempDir(), stalled+"watchdog: 1s\n"))
 		code, took := p.wait(p.started)
 		if code != exitStalled || took > 8*time.Second {
 			t.Fatalf("exit %d after %v, want %d within 8s\nstderr:\n%.3000s", code, took, exitStalled, p.stderr.String())
@@ -167,7 +167,7 @@ func TestStalledStore(t *testing.T) {
 	})
 	t.Run("SIGINT", func(t *testing.T) {
 		t.Parallel()
-		p := startBinary(t, writeConfig(t, stalled+"watchdog: 60s\n"))
+		p := startBinary(t, writeConfig(t, t.TempDir(), stalled+"watchdog: 60s\n"))
 		time.Sleep(1500 * time.Millisecond)
 		sent := time.Now()
 		p.signal(t, syscall.SIGINT)
