@@ -168,15 +168,31 @@ func TestOutputPath(t *testing.T) {
 		})
 	}
 	t.Run("unwritable directory", func(t *testing.T) {
-		if os.Geteuid() == 0 {
-			t.Skip("root writes anywhere")
-		}
 		ro := filepath.Join(t.TempDir(), "ro")
 		if err := os.Mkdir(ro, 0o555); err != nil {
 			t.Fatal(err)
 		}
+		if os.Geteuid() == 0 { // root writes in any directory, not on a read-only mount
+			if err := unix.Mount("rwbench-test", ro, "tmpfs", unix.MS_RDONLY, "size=4m"); err != nil {
+				t.Skipf("mount: %v", err)
+			}
+			t.Cleanup(func() { unix.Unmount(ro, 0) })
+		}
 		code, _, stderr := rwbench("run", "-q", "-o", filepath.Join(ro, "out.json"), cfg)
 		usageLine(t, code, stderr, "is not writable")
+	})
+	t.Run("full tmpfs", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("mounting a tmpfs needs root")
+		}
+		mnt := t.TempDir()
+		if err := unix.Mount("rwbench-test", mnt, "tmpfs", 0, "size=64k"); err != nil {
+			t.Skipf("mount: %v", err)
+		}
+		t.Cleanup(func() { unix.Unmount(mnt, 0) })
+		out := filepath.Join(mnt, "out.json")
+		code, _, stderr := rwbench("run", "-q", "-o", out, cfg)
+		usageLine(t, code, stderr, "-o "+out, "KiB free")
 	})
 	t.Run("full filesystem", func(t *testing.T) {
 		err := checkOutput(filepath.Join(dir, "out.json"), func(string) (uint64, error) { return 100 << 10, nil })

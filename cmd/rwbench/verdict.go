@@ -29,8 +29,12 @@ func runProblems(res *results.File, expectErrors bool) error {
 				first = c.Strategy + ": check: " + r.Fsck.IOErrors[0]
 			}
 			if stalled {
-				return fmt.Errorf("%s %s rep %d: every job stalled (no operation completed in the window): lower the threads, raise warmup, or check the store",
-					c.Strategy, results.ParamsString(c.Params), r.Rep+1)
+				where := c.Strategy
+				if p := results.ParamsString(c.Params); p != "" {
+					where += " " + p
+				}
+				return fmt.Errorf("%s rep %d: every job stalled (no operation completed in the window): lower the threads, raise warmup, or check the store",
+					where, r.Rep+1)
 			}
 		}
 	}
