@@ -57,6 +57,6 @@ func logErrors(log io.Writer, cl *cell, rep int, run *results.Run) {
 		fmt.Fprintf(log, "rwbench: %s: stalled (no operation completed in the window): %s\n", where, strings.Join(stalled, ", "))
 	}
 	if len(run.Fsck.IOErrors) > 0 {
-		fmt.Fprintf(log, "rwbench: %s: the check met %d I/O errors; first: %s\n", where, len(run.Fsck.IOErrors), run.Fsck.IOErrors[0])
+		fmt.Fprintf(log, "rwbench: %s: the after-run check met I/O errors; first: %s\n", where, run.Fsck.IOErrors[0])
 	}
 }

@@ -151,8 +151,8 @@ func TestOutputPath(t *testing.T) {
 	}{
 		{"directory", dir, nil, "is a directory"},
 		{"under a file", filepath.Join(file, "out.json"), nil, "not a directory"},
-		{"null device", filepath.Join(dir, "null"), &node{"null", 1, 3}, "is not a regular file"},
-		{"full device", filepath.Join(dir, "full"), &node{"full", 1, 7}, "is not a regular file"},
+		{"null device", filepath.Join(dir, "null"), &node{"null", 1, 3}, "is a character device, not a regular file"},
+		{"full device", filepath.Join(dir, "full"), &node{"full", 1, 7}, "is a character device, not a regular file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.node != nil {

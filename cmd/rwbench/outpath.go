@@ -26,7 +26,7 @@ func checkOutput(path string, room func(dir string) (uint64, error)) error {
 	case err == nil && st.IsDir():
 		return usagef("-o %s: is a directory; name a results file, e.g. %s", path, filepath.Join(path, "results.json"))
 	case err == nil && !st.Mode().IsRegular():
-		return usagef("-o %s: is not a regular file (%v); rwbench writes only regular files", path, st.Mode().Type())
+		return usagef("-o %s: is %s, not a regular file; rwbench writes only regular files", path, fileKind(st.Mode()))
 	case err == nil:
 		if err := unix.Access(path, unix.W_OK); err != nil {
 			return usagef("-o %s: not writable: %v", path, err)
@@ -84,4 +84,19 @@ func writeResults(path string, res *results.File) error {
 		return fmt.Errorf("writing the results to %s: %v; and to %s: %v", path, err, fallback, ferr)
 	}
 	return fmt.Errorf("writing the results to %s: %v; they are in %s", path, err, fallback)
+}
+
+// fileKind names the type of a file that is not regular or a directory.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
