@@ -34,7 +34,7 @@ func validateValues(f *File) error {
 			for _, v := range []struct {
 				name string
 				n    int64
-			}{{"checked", r.Verify.Checked}, {"stale", r.Verify.Stale}, {"foreign", r.Verify.Foreign}, {"corrupt", r.Verify.Corrupt}} {
+			}{{"checked", r.Verify.Checked}, {"stale", r.Verify.Stale}, {"foreign", r.Verify.Foreign}, {"torn", r.Verify.Torn}, {"corrupt", r.Verify.Corrupt}} {
 				if v.n < 0 {
 					return fmt.Errorf("%s is %d, negative", at("verify."+v.name), v.n)
 				}

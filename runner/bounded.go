@@ -22,9 +22,9 @@ const (
 	stopGrace = 500 * time.Millisecond
 	// closeGrace is how long closing a target (the flusher's last writeback) may take.
 	closeGrace = time.Second
-	// realfsCloseGrace is closeGrace for a real filesystem's target, whose
-	// Close unmounts and undoes what it set on the host: that takes seconds,
-	// and left undone it is only swept by a later run.
+	// realfsCloseGrace is stopGrace and closeGrace for a real filesystem's
+	// target, whose Close unmounts and undoes what it set on the host: that
+	// takes seconds, and left undone it is only swept by a later run.
 	realfsCloseGrace = 30 * time.Second
 )
 
@@ -78,6 +78,12 @@ func runBounded(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Cl
 		run, err := runTarget(ctx, cl, rep, tg, clk, o)
 		ch <- outcome{run, err}
 	}()
+	stop, grace := stopGrace, closeGrace
+	if targetKind(tg.Name()) == TargetRealFS {
+		// Left behind, it would leave its mount and host settings to a later
+		// run's sweep: let it stop and undo them.
+		stop, grace = realfsCloseGrace, realfsCloseGrace
+	}
 	tick := time.NewTicker(min(o.Watchdog/4, time.Second))
 	defer tick.Stop()
 	last, lastChange := int64(-1), time.Now()
@@ -86,20 +92,16 @@ func runBounded(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Cl
 	for {
 		select {
 		case out := <-ch:
-			grace := closeGrace
-			if targetKind(tg.Name()) == TargetRealFS {
-				grace = realfsCloseGrace
-			}
 			err := errors.Join(out.err, closeWithin(tg, grace))
 			if c, ok := tg.(conditioner); ok && out.run != nil {
 				out.run.Conditions = c.Conditions()
 			}
 			return out.run, err
 		case <-done:
-			done, stopBy = nil, time.After(stopGrace)
+			done, stopBy = nil, time.After(stop)
 			continue
 		case <-stopBy:
-			fmt.Fprintf(o.Log, "rwbench: %s: the run did not stop within %v of the interrupt; leaving it\n", cl.strategy, stopGrace)
+			fmt.Fprintf(o.Log, "rwbench: %s: the run did not stop within %v of the interrupt; leaving it\n", cl.strategy, stop)
 			return p.pending.Load(), ctx.Err()
 		case <-tick.C:
 		}

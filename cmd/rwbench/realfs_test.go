@@ -160,8 +160,8 @@ func TestRealFSTeardown(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd.Wait()
-			if code := cmd.ProcessState.ExitCode(); code != exitInterrupt {
-				t.Errorf("exit %d, want %d:\n%s", code, exitInterrupt, stderr)
+			if code, want := cmd.ProcessState.ExitCode(), 128+int(sig.(syscall.Signal)); code != want {
+				t.Errorf("exit %d, want %d:\n%s", code, want, stderr)
 			}
 			scratchtest.Same(t, before, snap())
 		})

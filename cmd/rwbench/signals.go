@@ -15,9 +15,10 @@ import (
 
 // hardStop is how long a run may take to stop after the first signal before
 // the process exits anyway. The runner's own bounds (runner.runBounded) make
-// a model run stop well within a second; a real filesystem's teardown may
-// take up to half a minute. This is the backstop for a bug there.
-const hardStop = 45 * time.Second
+// a model run stop well within a second; a real filesystem's target gets up
+// to half a minute to stop and as long to undo its setup. This is the
+// backstop for a bug there.
+const hardStop = 75 * time.Second
 
 // interrupts turns SIGINT, SIGTERM and SIGHUP into the end of a run: the first
 // cancels the run's context, so the run stops, writes what it gathered marked
