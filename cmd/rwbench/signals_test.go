@@ -49,8 +49,8 @@ func TestSignalPhases(t *testing.T) {
 		runs   int
 		notRun bool
 	}{
-		// Every write of the prefill waits 40ms: it lasts seconds.
-		{"prefill", phaseConfig(strings.Replace(file, "}", ", faults: {stall: 40ms}}", 1), "0s", "1s", "1"), 700 * time.Millisecond, syscall.SIGINT, 0, false},
+		// Every I/O waits 200ms: the prefill of 16 MiB lasts seconds.
+		{"prefill", phaseConfig(strings.Replace(file, "}", ", faults: {stall: 200ms}}", 1), "0s", "1s", "1"), 700 * time.Millisecond, syscall.SIGINT, 0, false},
 		{"warm-up", phaseConfig(file, "30s", "1s", "1"), 1500 * time.Millisecond, syscall.SIGHUP, 0, false},
 		{"measurement", phaseConfig(file, "0s", "30s", "1"), 1500 * time.Millisecond, syscall.SIGTERM, 1, true},
 		// Each I/O of the store takes 15ms. The prefill stays in the cache,
