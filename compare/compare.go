@@ -33,6 +33,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rwbench/rwbench/machine"
 	"github.com/rwbench/rwbench/results"
@@ -52,6 +53,11 @@ type Options struct {
 	Metrics []string
 	// Format is the output format of the command: text, markdown or json.
 	Format string
+	// Ignore are config keys (as results.DiffConfig names them, "duration" or
+	// "jobs[1].threads"; a key also covers the keys under it, "cache" covers
+	// "cache.size") whose difference does not make the files incomparable: for
+	// comparing across a deliberate config change.
+	Ignore []string
 }
 
 // DefaultOptions are the command's defaults.
@@ -170,8 +176,18 @@ type Row struct {
 	// MinP is the smallest p the U test can give with these run counts; when it
 	// is above alpha no difference, however large, is significant.
 	MinP float64 `json:"min_p"`
+	// DetectablePct is the smallest change in the metric's worse direction, in
+	// percent, that the U test would have found significant with these runs at
+	// their noise (see detectable); nil when no change could be (too few runs).
+	DetectablePct *float64 `json:"detectable_pct"`
+	// RunsNeeded is the runs per side at which a change of the threshold's size
+	// would typically be significant at this noise (see runsNeeded); 0 when more
+	// than 100 or it cannot be told.
+	RunsNeeded int `json:"runs_needed"`
 	// Verdict is "regression", "improvement", "within threshold" (significant but
-	// smaller than the threshold) or "~" (not significant).
+	// smaller than the threshold), "~" (not significant, though a change of the
+	// threshold's size would have been) or "inconclusive" (not significant, and
+	// the runs could not have seen a change of the threshold's size).
 	Verdict string `json:"verdict"`
 }
 
@@ -181,15 +197,22 @@ const (
 	Improvement     = "improvement"
 	WithinThreshold = "within threshold"
 	NoChange        = "~"
+	Inconclusive    = "inconclusive"
 )
 
 // Report is the outcome of a comparison.
 type Report struct {
+	// Outcome is the comparison's answer (OutcomeRegression, OutcomeNone or
+	// OutcomeInconclusive) and Reasons say why it is inconclusive.
+	Outcome   string   `json:"outcome"`
+	Reasons   []string `json:"reasons"`
 	Old       FileInfo `json:"old"`
 	New       FileInfo `json:"new"`
 	Alpha     float64  `json:"alpha"`
 	Threshold float64  `json:"threshold"`
 	Metrics   []string `json:"metrics"`
+	// Ignored are the config keys that differ and were ignored (Options.Ignore).
+	Ignored []string `json:"ignored"`
 	// Warnings are one line each: too few runs, different machines, partial runs.
 	Warnings []string `json:"warnings"`
 	Rows     []Row    `json:"rows"`
@@ -223,7 +246,7 @@ func (r *Report) Regressions() []Row {
 func fileInfo(f *results.File, label string) FileInfo {
 	fi := FileInfo{Label: label, Name: f.Name, RWBench: f.RWBench, Machine: machine.Header(f.Machine), Partial: f.Partial, Failed: f.Failed}
 	if !f.Started.IsZero() {
-		fi.Started = f.Started.UTC().Format("2006-01-02 15:04:05 UTC")
+		fi.Started = f.Started.UTC().Format(time.RFC3339)
 	}
 	return fi
 }
@@ -265,6 +288,7 @@ func Compare(old, new *results.File, o Options) (*Report, error) {
 	if err != nil {
 		return nil, &IncompatibleError{Reason: err.Error()}
 	}
+	ignored, keys := splitIgnored(keys, o.Ignore)
 	if len(keys) > 0 {
 		return nil, &IncompatibleError{Reason: "the configs differ in", Keys: keys}
 	}
@@ -278,6 +302,8 @@ func Compare(old, new *results.File, o Options) (*Report, error) {
 		Rows:      []Row{},
 		Added:     []string{},
 		Removed:   []string{},
+		Ignored:   append([]string{}, ignored...),
+		Reasons:   []string{},
 	}
 	for _, m := range metrics {
 		r.Metrics = append(r.Metrics, m.name)
@@ -331,6 +357,9 @@ func Compare(old, new *results.File, o Options) (*Report, error) {
 		for _, p := range pairs {
 			for _, op := range p.ops {
 				a, b := values(p.oc, op, m), values(p.nc, op, m)
+				if len(a) > 0 && len(b) == 0 {
+					r.Reasons = append(r.Reasons, fmt.Sprintf("%s op=%s: no run of new gives %s", p.key, op, m.label))
+				}
 				if len(a) == 0 || len(b) == 0 {
 					continue
 				}
@@ -349,6 +378,7 @@ func Compare(old, new *results.File, o Options) (*Report, error) {
 			"too few runs: with %d old and %d new runs no change can be significant at alpha %v; the U test needs %s %d runs per side",
 			fewest[0], fewest[1], o.Alpha, op, need))
 	}
+	r.decide(old, new)
 	return r, nil
 }
 
@@ -388,7 +418,18 @@ func compareRow(a, b []float64, m metric, o Options) Row {
 	} else if nm == 0 {
 		rel = 0
 	}
+	det := detectable(a, b, m.higher, o.Alpha)
+	if !math.IsInf(det, 0) {
+		d := det * 100
+		row.DetectablePct = &d
+	}
+	row.RunsNeeded = runsNeeded(a, b, m.higher, o.Threshold, o.Alpha, det)
 	if !reachable(cmp.P, o.Alpha) { // not significant
+		// The tolerance keeps a change detectable at exactly the threshold
+		// (up to the bisection's precision) conclusive.
+		if det > o.Threshold*(1+1e-6)+1e-9 {
+			row.Verdict = Inconclusive
+		}
 		return row
 	}
 	worse := (m.higher && nm < om) || (!m.higher && nm > om)
@@ -440,50 +481,4 @@ func minRuns(alpha float64) (string, int) {
 		}
 	}
 	return ">", limit
-}
-
-// fileWarnings are the one-line warnings about the files themselves.
-func fileWarnings(old, new *results.File) []string {
-	var w []string
-	for _, s := range []struct {
-		side string
-		f    *results.File
-	}{{"old", old}, {"new", new}} {
-		if s.f.Partial {
-			w = append(w, s.side+" file is partial: the run was interrupted")
-		}
-		if s.f.Failed != "" {
-			w = append(w, s.side+" run failed: "+s.f.Failed)
-		}
-	}
-	om, nm := old.Machine, new.Machine
-	var diff []string
-	if om.Brand != nm.Brand {
-		diff = append(diff, "cpu")
-	}
-	if om.LogicalCores != nm.LogicalCores {
-		diff = append(diff, "cores")
-	}
-	if om.Hypervisor != nm.Hypervisor {
-		diff = append(diff, "hypervisor")
-	}
-	if om.Kernel != nm.Kernel {
-		diff = append(diff, "kernel")
-	}
-	if om.GOMAXPROCS != nm.GOMAXPROCS {
-		diff = append(diff, "GOMAXPROCS")
-	}
-	if om.FSType != nm.FSType {
-		diff = append(diff, "filesystem")
-	}
-	if om.GoVersion != nm.GoVersion {
-		diff = append(diff, "go version")
-	}
-	if om.Clock != nm.Clock {
-		diff = append(diff, "clock") // latencies timed on the TSC and on the monotonic clock differ by some ns
-	}
-	if len(diff) > 0 {
-		w = append(w, "the files come from different machines or setups ("+strings.Join(diff, ", ")+"): differences may not be rwbench's")
-	}
-	return w
 }

@@ -111,15 +111,18 @@ func TestGolden(t *testing.T) {
 		{"regression.text", []string{td("old.json"), td("new.json")}, ExitRegression},
 		{"regression.markdown", []string{"-format", "markdown", td("old.json"), td("new.json")}, ExitRegression},
 		{"regression.json", []string{"-format=json", td("old.json"), td("new.json")}, ExitRegression},
-		{"regression.threshold25", []string{"-threshold", "25%", td("old.json"), td("new.json")}, ExitOK},
+		{"regression.threshold25", []string{"-threshold", "25%", td("old.json"), td("new.json")}, ExitInconclusive},
 		{"regression.all-metrics", []string{"-metric", "ops_per_sec,bytes_per_sec,p50,p99,p999", td("old.json"), td("new.json")}, ExitRegression},
-		{"improvement", []string{td("old.json"), td("improved.json")}, ExitOK},
-		{"nochange", []string{td("old.json"), td("nochange.json")}, ExitOK},
-		{"toofew", []string{td("few-old.json"), td("few-new.json")}, ExitOK},
-		{"toofew.markdown", []string{"-format", "markdown", td("few-old.json"), td("few-new.json")}, ExitOK},
+		{"improvement", []string{td("old.json"), td("improved.json")}, ExitInconclusive},
+		{"improvement.ops", []string{"-metric", "ops_per_sec", td("old.json"), td("improved.json")}, ExitOK},
+		{"nochange", []string{td("old.json"), td("nochange.json")}, ExitInconclusive},
+		{"nochange.ops", []string{"-metric", "ops_per_sec", td("old.json"), td("nochange.json")}, ExitOK},
+		{"toofew", []string{td("few-old.json"), td("few-new.json")}, ExitInconclusive},
+		{"toofew.markdown", []string{"-format", "markdown", td("few-old.json"), td("few-new.json")}, ExitInconclusive},
 		{"merged", []string{td("few-old.json") + "," + td("few-old-2.json"), td("few-new.json") + "," + td("few-new-2.json")}, ExitRegression},
 		{"incompatible.schema", []string{td("old.json"), td("schema2.json")}, ExitUsage},
 		{"incompatible.config", []string{td("old.json"), td("other-config.json")}, ExitUsage},
+		{"ignored.config", []string{"-metric", "ops_per_sec", "-ignore", "cache,jobs[1].threads", td("old.json"), td("other-config.json")}, ExitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -279,7 +282,7 @@ func TestVerdicts(t *testing.T) {
 		{"faster and quicker", synth(seq(130, 1, 6), seq(700, 10, 6)), 0.05, map[string]string{"ops_per_sec": Improvement, "p99": Improvement}},
 		{"slower and laggier", synth(seq(80, 1, 6), seq(1300, 10, 6)), 0.05, map[string]string{"ops_per_sec": Regression, "p99": Regression}},
 		{"slower within threshold", synth(seq(80, 1, 6), seq(1000, 10, 6)), 0.25, map[string]string{"ops_per_sec": WithinThreshold, "p99": NoChange}},
-		{"zero threshold", synth(seq(97, 1, 6), seq(1000, 10, 6)), 0, map[string]string{"ops_per_sec": Regression, "p99": NoChange}},
+		{"zero threshold", synth(seq(97, 1, 6), seq(1000, 10, 6)), 0, map[string]string{"ops_per_sec": Regression, "p99": Inconclusive}},
 		{"same", synth(seq(100, 1, 6), seq(1000, 10, 6)), 0.05, map[string]string{"ops_per_sec": NoChange, "p99": NoChange}},
 	}
 	for _, tt := range tests {
@@ -408,5 +411,83 @@ func TestValuesNoLatency(t *testing.T) {
 	}
 	if got := values(c, "read", p99); len(got) != 1 || got[0] != 100 {
 		t.Errorf("p99 values %v, want the timed run's only", got)
+	}
+}
+
+// TestOutcome: the three answers, and what makes a comparison inconclusive
+// rather than a pass.
+func TestOutcome(t *testing.T) {
+	steady := func(n int) *results.File { return synth(seq(100, 0.1, n), seq(1000, 1, n)) }
+	noisy := synth([]float64{100, 60, 140, 90, 120, 70}, []float64{1000, 600, 1400, 900, 1200, 700})
+	partial := steady(6)
+	partial.Partial = true
+	failed := steady(6)
+	failed.Failed = "watchdog: no operation completed"
+	empty := steady(6)
+	empty.Results = nil
+	runless := steady(6)
+	runless.Results[0].Runs = []results.Run{}
+	halved := synth(seq(50, 0.1, 6), seq(1000, 1, 6))
+	tests := []struct {
+		name     string
+		old, new *results.File
+		want     string
+		reason   string
+	}{
+		{"same, steady", steady(6), steady(6), OutcomeNone, ""},
+		{"halved", steady(6), halved, OutcomeRegression, ""},
+		{"halved, partial", steady(6), func() *results.File { f := synth(seq(50, 0.1, 6), seq(1000, 1, 6)); f.Partial = true; return f }(), OutcomeRegression, "partial"},
+		{"two runs a side", steady(2), synth(seq(50, 0.1, 2), seq(1000, 1, 2)), OutcomeInconclusive, "could not have seen"},
+		{"noisy", noisy, noisy, OutcomeInconclusive, "could not have seen"},
+		{"partial new", steady(6), partial, OutcomeInconclusive, "partial"},
+		{"failed new", steady(6), failed, OutcomeInconclusive, "failed"},
+		{"no cells in new", steady(6), empty, OutcomeInconclusive, "no runs"},
+		{"no runs in new", steady(6), runless, OutcomeInconclusive, "no runs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Compare(tt.old, tt.new, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Outcome != tt.want {
+				t.Errorf("outcome %q, want %q (reasons %q)", r.Outcome, tt.want, r.Reasons)
+			}
+			if tt.reason != "" && !slices.ContainsFunc(r.Reasons, func(s string) bool { return strings.Contains(s, tt.reason) }) {
+				t.Errorf("reasons %q lack %q", r.Reasons, tt.reason)
+			}
+			want := map[string]int{OutcomeNone: ExitOK, OutcomeRegression: ExitRegression, OutcomeInconclusive: ExitInconclusive}[tt.want]
+			if r.ExitCode() != want {
+				t.Errorf("exit %d, want %d", r.ExitCode(), want)
+			}
+		})
+	}
+}
+
+// TestDetectable: the detectable change shrinks with more runs and less noise,
+// is infinite below the U test's minimum, and runsNeeded asks for more runs than
+// there are exactly when the detectable change exceeds the threshold.
+func TestDetectable(t *testing.T) {
+	wide := []float64{90, 95, 100, 105, 110, 92, 108, 97}
+	narrow := []float64{99, 99.5, 100, 100.5, 101, 99.2, 100.8, 99.7}
+	if d := detectable(wide[:3], wide[:3], true, 0.05); !math.IsInf(d, 1) {
+		t.Errorf("3 runs a side: detectable %v, want +Inf", d)
+	}
+	dw, dn := detectable(wide, wide, true, 0.05), detectable(narrow, narrow, true, 0.05)
+	if !(dn < dw) || dw > 0.5 {
+		t.Errorf("detectable: narrow %v, wide %v; want narrow < wide < 0.5", dn, dw)
+	}
+	if d6 := detectable(wide[:6], wide[:6], true, 0.05); !(d6 > dw) {
+		t.Errorf("6 runs %v not above 8 runs %v", d6, dw)
+	}
+	for _, th := range []float64{0.01, 0.05, 0.2} {
+		n := runsNeeded(wide, wide, true, th, 0.05, dw)
+		if more := n == 0 || n > len(wide); more != (dw > th) {
+			t.Errorf("threshold %v: detectable %v, runs needed %d with %d", th, dw, n, len(wide))
+		}
+	}
+	// A latency (lower is better) worsens upwards, without the 100% bound.
+	if d := detectable(wide, wide, false, 0.05); !(d > 0 && d < 0.5) {
+		t.Errorf("latency detectable %v", d)
 	}
 }

@@ -14,17 +14,24 @@ const (
 	ExitOK         = 0 // no regression
 	ExitRegression = 1 // at least one regression
 	ExitUsage      = 2 // bad usage, unreadable or incompatible files
+	// ExitInconclusive: no regression found, but the runs could not have shown
+	// one (too few, too noisy, partial or missing): not a pass.
+	ExitInconclusive = 4
 )
 
-const usage = `usage: rwbench compare [-alpha 0.05] [-threshold 5%%] [-metric ops_per_sec,p99] [-format text|markdown|json] OLD.json NEW.json
+const usage = `usage: rwbench compare [-alpha 0.05] [-threshold 5%%] [-metric ops_per_sec,p99] [-format text|markdown|json] [-ignore KEY,...] OLD.json NEW.json
 
 Compares the runs of NEW against those of OLD, cell by cell and op by op, with the
 Mann-Whitney U test. A change is a regression when it is significant at alpha and
 worse than the threshold. OLD and NEW may each be a comma-separated list of results
 files of the same config (runs interleaved with the other side's); their runs are
-merged.
+merged. Each comparison also says the smallest change it could have detected at
+the runs' noise, and how many runs per side a change of the threshold's size needs.
 
-Exit status: 0 no regression, 1 regression, 2 usage error or incompatible files.
+Exit status: 0 no regression detected (every comparison could have seen a change
+of the threshold's size); 1 regression; 2 usage error or incompatible files;
+4 inconclusive: no regression found, but too few runs or too much noise to have
+seen one, or the new file is partial, failed or lacks cells of the old one.
 
 Metrics: %s.
 
@@ -35,11 +42,12 @@ const examples = `
 Examples:
   rwbench compare base.json head.json || echo regression
   rwbench compare -threshold 10% -metric p99 -format markdown base-1.json,base-2.json head-1.json,head-2.json
+  rwbench compare -ignore duration,repeat short.json long.json   # across a deliberate config change
 `
 
 // Main runs `rwbench compare` with args (those after "compare"), writing the report
-// to stdout and errors to stderr, and returns the exit code: ExitOK, ExitRegression
-// or ExitUsage.
+// to stdout and errors to stderr, and returns the exit code: ExitOK,
+// ExitRegression, ExitUsage or ExitInconclusive.
 func Main(args []string, stdout, stderr io.Writer) int {
 	def := DefaultOptions()
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
@@ -53,6 +61,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	threshold := fs.String("threshold", "5%", "how much worse a significant change must be to be a regression (`percent`, or a fraction)")
 	metricList := fs.String("metric", strings.Join(def.Metrics, ","), "comma-separated `metrics` to compare")
 	format := fs.String("format", def.Format, "output `format`: "+strings.Join(Formats(), ", "))
+	ignore := fs.String("ignore", "", "comma-separated config `keys` whose difference is deliberate (duration, cache.size, jobs[1].threads; a key covers the keys under it)")
 
 	// Flags may follow the files: parse, take a positional argument, parse on.
 	var files []string
@@ -74,6 +83,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 
 	o := Options{Alpha: *alpha, Format: *format}
+	for _, k := range strings.Split(*ignore, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			o.Ignore = append(o.Ignore, k)
+		}
+	}
 	th, err := ParseThreshold(*threshold)
 	if err != nil {
 		fmt.Fprintf(stderr, "rwbench: compare: %v\n", err)
@@ -118,10 +132,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rwbench: compare: %v\n", err)
 		return ExitUsage
 	}
-	if r.Regressed() {
-		return ExitRegression
-	}
-	return ExitOK
+	return r.ExitCode()
 }
 
 // load reads a results file, or a comma-separated list of them, merged.
