@@ -15,7 +15,8 @@ import (
 	"github.com/rwbench/rwbench/runner"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version may be set at build time with -ldflags "-X main.version=..."; left
+// "dev", buildVersion reads the build info instead.
 var version = "dev"
 
 // exit codes
@@ -77,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "compare":
 		err = cmdCompare(args[1:], stdout, stderr)
 	case "version":
-		fmt.Fprintf(stdout, "rwbench %s\n", version)
+		fmt.Fprintf(stdout, "rwbench %s\n", buildVersion())
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, topUsage)
 	default:

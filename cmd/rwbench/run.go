@@ -78,7 +78,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := runner.Preflight(cfg); err != nil {
 		return usageError{err.Error()}
 	}
-	opts := runner.Options{Version: version, Log: stderr, Cleanup: cleanup}
+	opts := runner.Options{Version: buildVersion(), Log: stderr, Cleanup: cleanup}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = stderr
 	}
