@@ -133,8 +133,8 @@ func fileWarnings(old, new *results.File) []string {
 	if om.Brand != nm.Brand {
 		diff = append(diff, "cpu")
 	}
-	if om.LogicalCores != nm.LogicalCores {
-		diff = append(diff, "cores")
+	if om.LogicalCores != nm.LogicalCores || om.CPUs != nm.CPUs {
+		diff = append(diff, "cpus")
 	}
 	if om.Hypervisor != nm.Hypervisor {
 		diff = append(diff, "hypervisor")

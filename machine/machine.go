@@ -27,16 +27,24 @@ func Describe(imagePath string, fsType string) results.Machine {
 	if fsType == "" {
 		fsType = detectFS(imagePath)
 	}
-	return describe(cpuid.CPU, kernelRelease(), fsType, runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	h := readHost()
+	if h.cpus == 0 {
+		h.cpus = runtime.NumCPU()
+	}
+	return describe(cpuid.CPU, h, kernelRelease(), fsType, runtime.Version(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 }
 
 // describe maps what Describe gathered to a results.Machine.
-func describe(cpu cpuid.CPUInfo, kernel, fsType, goVersion string, gomaxprocs, numCPU int, goos, goarch string) results.Machine {
+func describe(cpu cpuid.CPUInfo, h host, kernel, fsType, goVersion string, gomaxprocs int, goos, goarch string) results.Machine {
 	m := results.Machine{
 		Brand:          strings.TrimSpace(cpu.BrandName),
 		Vendor:         vendor(cpu),
 		Family:         cpu.Family,
 		Model:          cpu.Model,
+		CPUs:           h.cpus,
+		OnlineCPUs:     h.online,
+		MemoryBytes:    h.memory,
+		Clocksource:    h.clocksource,
 		PhysicalCores:  cpu.PhysicalCores,
 		LogicalCores:   cpu.LogicalCores,
 		ThreadsPerCore: cpu.ThreadsPerCore,
@@ -52,11 +60,6 @@ func describe(cpu cpuid.CPUInfo, kernel, fsType, goVersion string, gomaxprocs, n
 		FSType:         fsType,
 		GOOS:           goos,
 		GOARCH:         goarch,
-	}
-	if m.LogicalCores <= 0 {
-		// CPUID could not tell (some ARM systems, some hypervisors): the
-		// scheduler's count is the best there is.
-		m.LogicalCores = numCPU
 	}
 	if m.Features == nil {
 		m.Features = []string{}
@@ -86,27 +89,35 @@ func hypervisor(cpu cpuid.CPUInfo) string {
 }
 
 // Header is a one-line description of m for the top of a report, like
-// "AMD EPYC 7B13 (2 logical, 1 physical cores), Linux 6.18.0, go1.26.8, ext4,
-// clock tsc 2.596 GHz". It adds the hypervisor and GOMAXPROCS when they are worth
-// knowing (a guest; fewer Ps than CPUs) and leaves out what m does not know
-// (files from before the clock was recorded have none).
+// "AMD EPYC 7B13, 2 CPUs, 7.8 GiB, KVM guest, Linux 6.18.0, go1.26.8, ext4,
+// clocksource kvm-clock, timer tsc 2.596 GHz; CPUID claims 254 logical, 254
+// physical cores". The CPU count is the CPUs the process may use (what nproc
+// prints), with those online when they differ; CPUID's core counts, which on
+// a virtual machine describe the host's package, come last and only as its
+// claim, and only when they differ. It adds the hypervisor and GOMAXPROCS when
+// they are worth knowing (a guest; fewer Ps than CPUs) and leaves out what m
+// does not know (older files lack the CPU count, memory and clocksource: their
+// cores are shown as CPUID's).
 func Header(m results.Machine) string {
 	var parts []string
 	cpu := m.Brand
 	if cpu == "" {
 		cpu = "unknown CPU"
 	}
-	var cores []string
-	if m.LogicalCores > 0 {
-		cores = append(cores, fmt.Sprintf("%d logical", m.LogicalCores))
-	}
-	if m.PhysicalCores > 0 {
-		cores = append(cores, fmt.Sprintf("%d physical", m.PhysicalCores))
-	}
-	if len(cores) > 0 {
-		cpu += " (" + strings.Join(cores, ", ") + " cores)"
-	}
 	parts = append(parts, cpu)
+	if m.CPUs > 0 {
+		c := fmt.Sprintf("%d CPUs", m.CPUs)
+		if m.CPUs == 1 {
+			c = "1 CPU"
+		}
+		if m.OnlineCPUs > 0 && m.OnlineCPUs != m.CPUs {
+			c += fmt.Sprintf(" (of %d online)", m.OnlineCPUs)
+		}
+		parts = append(parts, c)
+	}
+	if m.MemoryBytes > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f GiB", float64(m.MemoryBytes)/(1<<30)))
+	}
 	if m.Hypervisor != "" {
 		parts = append(parts, m.Hypervisor+" guest")
 	}
@@ -116,20 +127,72 @@ func Header(m results.Machine) string {
 	if m.GoVersion != "" {
 		parts = append(parts, m.GoVersion)
 	}
-	if m.GOMAXPROCS > 0 && m.GOMAXPROCS != m.LogicalCores {
+	if procs := cpuCount(m); m.GOMAXPROCS > 0 && m.GOMAXPROCS != procs {
 		parts = append(parts, fmt.Sprintf("GOMAXPROCS=%d", m.GOMAXPROCS))
 	}
 	if m.FSType != "" {
 		parts = append(parts, m.FSType)
 	}
+	if m.Clocksource != "" {
+		parts = append(parts, "clocksource "+m.Clocksource)
+	}
 	if m.Clock != "" {
-		clk := "clock " + m.Clock
+		clk := "timer " + m.Clock
 		if m.TSCHz > 0 {
 			clk += fmt.Sprintf(" %.3f GHz", float64(m.TSCHz)/1e9)
 		}
 		parts = append(parts, clk)
 	}
-	return strings.Join(parts, ", ")
+	s := strings.Join(parts, ", ")
+	if claim := cpuidClaim(m); claim != "" {
+		s += "; " + claim
+	}
+	return s
+}
+
+// cpuCount is the machine's CPU count as far as m knows: the usable CPUs, or
+// in older files CPUID's logical cores.
+func cpuCount(m results.Machine) int {
+	if m.CPUs > 0 {
+		return m.CPUs
+	}
+	return m.LogicalCores
+}
+
+// cpuidClaim is what CPUID says of the cores, when it says something the CPU
+// count does not: "CPUID claims 254 logical, 254 physical cores".
+func cpuidClaim(m results.Machine) string {
+	if m.LogicalCores <= 0 && m.PhysicalCores <= 0 {
+		return ""
+	}
+	if m.CPUs > 0 && m.LogicalCores == m.CPUs && (m.PhysicalCores == 0 || m.PhysicalCores == m.CPUs) {
+		return ""
+	}
+	var cores []string
+	if m.LogicalCores > 0 {
+		cores = append(cores, fmt.Sprintf("%d logical", m.LogicalCores))
+	}
+	if m.PhysicalCores > 0 {
+		cores = append(cores, fmt.Sprintf("%d physical", m.PhysicalCores))
+	}
+	return "CPUID claims " + strings.Join(cores, ", ") + " cores"
+}
+
+// Short is a few words for a chart's subtitle: the CPU, its count, the kernel.
+func Short(m results.Machine) string {
+	var parts []string
+	if b := strings.Join(strings.Fields(m.Brand), " "); b != "" {
+		parts = append(parts, b)
+	}
+	if m.CPUs > 0 {
+		parts = append(parts, fmt.Sprintf("%d CPUs", m.CPUs))
+	} else if m.LogicalCores > 0 {
+		parts = append(parts, fmt.Sprintf("%d logical cores (CPUID)", m.LogicalCores))
+	}
+	if m.Kernel != "" {
+		parts = append(parts, "kernel "+m.Kernel)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // osName is the usual spelling of a GOOS. Files from before GOOS was recorded are

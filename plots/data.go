@@ -3,6 +3,7 @@ package plots
 import (
 	"cmp"
 	"fmt"
+	"github.com/rwbench/rwbench/machine"
 	"maps"
 	"math"
 	"slices"
@@ -740,14 +741,8 @@ func (b *builder) findings(fd *fileData, p *panel) {
 func machineHeader(f *results.File) string {
 	m := f.Machine
 	var parts []string
-	if b := strings.Join(strings.Fields(m.Brand), " "); b != "" {
-		parts = append(parts, b)
-	}
-	if m.LogicalCores > 0 {
-		parts = append(parts, fmt.Sprintf("%d logical cores", m.LogicalCores))
-	}
-	if m.Kernel != "" {
-		parts = append(parts, "kernel "+m.Kernel)
+	if s := machine.Short(m); s != "" {
+		parts = append(parts, s)
 	}
 	if f.Partial {
 		parts = append(parts, "partial run")

@@ -188,14 +188,17 @@ func fileLine(f *results.File, name string) string {
 // mainTable builds the table of cells and ops.
 func mainTable(files []*results.File, names []string, n *notes) *table {
 	t := &table{
-		header: []string{"config", "strategy", "params", "op", "runs", "ops/s", "MB/s", "p50", "p99", "p99.9", "errors", "stale", "foreign", "torn", "corrupt", "fsck"},
-		right:  []bool{false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, false},
+		header: []string{"config", "strategy", "params", "op", "runs", "ops/s", "MB/s", "p50", "p99", "p99.9", "errors", "stale", "foreign", "torn", "corrupt", "fsck", "flag"},
+		right:  []bool{false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, false, false},
 	}
 	const errorsCol = 10
 	defer dropIfZero(t, errorsCol)
+	flagged := false
 	for fi, f := range files {
+		asked := Asked(f)
 		for ci := range f.Results {
 			c := &f.Results[ci]
+			stalled := stalledJobs(c, asked[results.Key(c)])
 			for oi, op := range results.CellOps(c) {
 				s := summaryOf(c, op)
 				rate := FormatSI(s.OpsPerSec.Median) + " ± " + FormatCI(s.OpsPerSec)
@@ -215,9 +218,20 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 				}
 				mb := fmtMB(medianOf(c, op, true, func(o results.OpStats) float64 { return o.BytesPerSec }))
 				stale, foreign, torn := findings(c, op, oi == 0, n)
+				flag := ""
+				if note, ok := stalled[op]; ok {
+					flag, flagged = "STALLED: "+note, true
+				}
 				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), op, strconv.Itoa(s.OpsPerSec.N),
-					rate, mb, p50, p99, p999, errorsOf(c, op), stale, foreign, torn, corruptOf(c), fsckOf(c))
+					rate, mb, p50, p99, p999, errorsOf(c, op), stale, foreign, torn, corruptOf(c), fsckOf(c), flag)
 			}
+		}
+	}
+	if !flagged { // the column only when it says something
+		t.header = t.header[:len(t.header)-1]
+		t.right = t.right[:len(t.right)-1]
+		for i := range t.rows {
+			t.rows[i] = t.rows[i][:len(t.rows[i])-1]
 		}
 	}
 	return t
@@ -350,11 +364,17 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 				lines = append(lines, mdEscape(l))
 			}
 			b.WriteString("- " + strings.Join(lines, "  \n  ") + "\n")
+			for _, l := range AnswerOf(f).Lines {
+				b.WriteString("  - " + mdEscape(l) + "\n")
+			}
 		} else {
 			b.WriteString(fileLine(f, names[i]) + "\n")
 			b.WriteString("machine " + machine.Header(f.Machine) + "\n")
 			for _, l := range conditionLines(f) {
 				b.WriteString(l + "\n")
+			}
+			for _, l := range AnswerOf(f).Lines {
+				b.WriteString("  " + l + "\n")
 			}
 		}
 	}

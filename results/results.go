@@ -51,10 +51,21 @@ type File struct {
 
 // Machine describes where the run happened.
 type Machine struct {
-	Brand          string   `json:"brand"`
-	Vendor         string   `json:"vendor"`
-	Family         int      `json:"family"`
-	Model          int      `json:"model"`
+	Brand  string `json:"brand"`
+	Vendor string `json:"vendor"`
+	Family int    `json:"family"`
+	Model  int    `json:"model"`
+	// CPUs are the CPUs the process may run on (sched_getaffinity(2), what
+	// nproc prints) and OnlineCPUs those the kernel has online; files written
+	// before they were added leave them 0.
+	CPUs       int `json:"cpus,omitempty"`
+	OnlineCPUs int `json:"online_cpus,omitempty"`
+	// MemoryBytes is the machine's RAM (sysinfo(2)); 0 when unknown.
+	MemoryBytes int64 `json:"memory_bytes,omitempty"`
+	// Clocksource is the kernel's clocksource (kvm-clock, tsc, hpet, ...).
+	Clocksource string `json:"clocksource,omitempty"`
+	// PhysicalCores, LogicalCores and ThreadsPerCore are what CPUID claims: on a
+	// virtual machine, often the host's package, not what the guest has.
 	PhysicalCores  int      `json:"physical_cores"`
 	LogicalCores   int      `json:"logical_cores"`
 	ThreadsPerCore int      `json:"threads_per_core"`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,15 +43,26 @@ func rwbenchDirs(t *testing.T, dir string) []string {
 }
 
 // onWrite calls f on its first write, and keeps what is written.
+// onWrite is a Progress that calls f when the first run begins and notes
+// what it is told.
 type onWrite struct {
 	once sync.Once
 	f    func()
-	buf  bytes.Buffer
+	mu   sync.Mutex // guards got
+	got  []string
 }
 
-func (w *onWrite) Write(p []byte) (int, error) {
+func (w *onWrite) Run(r runner.RunInfo) {
 	w.once.Do(w.f)
-	return w.buf.Write(p)
+	w.note(fmt.Sprintf("run %d/%d: %s rep %d/%d", r.Index, r.Total, r.Strategy, r.Rep, r.Reps))
+}
+
+func (w *onWrite) Phase(p runner.Phase) { w.note(string(p)) }
+
+func (w *onWrite) note(s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.got = append(w.got, s)
 }
 
 // TestRunInterrupt is SIGINT during a run of the model: Run returns promptly
@@ -86,7 +98,7 @@ jobs:
 		fired     = make(chan struct{})
 	)
 	// The interrupt comes 1.5 s after the first cell started (its progress
-	// line): after its target is set up and its 50 ms warm-up, within its window,
+	// Run call): after its target is set up and its 50 ms warm-up, within its window,
 	// even on a loaded machine.
 	progress := &onWrite{f: func() {
 		time.AfterFunc(1500*time.Millisecond, func() {
@@ -152,9 +164,11 @@ jobs:
 	if left := rwbenchDirs(t, tmp); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
 	}
-	if got := progress.buf.String(); !strings.HasPrefix(got, "\r\033[Krun 1/4: none rep 1/2") || !strings.HasSuffix(got, "\r\033[K") {
+	progress.mu.Lock()
+	if got := strings.Join(progress.got, ", "); !strings.HasPrefix(got, "run 1/4: none rep 1/2, prefill, warm-up, measure") {
 		t.Errorf("progress = %q", got)
 	}
+	progress.mu.Unlock()
 	if logBuf.Len() != 0 {
 		t.Errorf("log: %s", logBuf.String())
 	}

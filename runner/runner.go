@@ -35,8 +35,8 @@ import (
 // Options are how a run reports beyond its results.
 type Options struct {
 	Version string
-	// Progress receives a progress line, rewritten in place; nil for none.
-	Progress io.Writer
+	// Progress is told of each run and phase (progress.go); nil for none.
+	Progress Progress
 	// Log receives warnings and the watchdog's dump (stderr).
 	Log io.Writer
 	// Watchdog is how long no operation may complete before the run is declared
@@ -74,6 +74,9 @@ func Run(ctx context.Context, c *config.Config, o Options) (*results.File, error
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	if o.Progress == nil {
+		o.Progress = noProgress{}
+	}
 	f := &results.File{Schema: results.Schema, RWBench: o.Version, Started: time.Now().UTC(),
 		Name: c.Name, Config: c.JSON()}
 	ws, err := newWorkspace(c)
@@ -109,10 +112,8 @@ loop:
 				runErr = err // interrupted between runs: start no other
 				break loop
 			}
-			if o.Progress != nil {
-				fmt.Fprintf(o.Progress, "\r\033[Krun %d/%d: %s rep %d/%d %s", rep*len(cells)+i+1, total,
-					cl.strategy, rep+1, c.Repeat, results.ParamsString(cl.res.Params))
-			}
+			o.Progress.Run(RunInfo{Index: rep*len(cells) + i + 1, Total: total, Strategy: cl.strategy,
+				Params: cl.res.Params, Rep: rep + 1, Reps: c.Repeat, Warmup: cl.cfg.Warmup.D(), Duration: cl.cfg.Duration.D()})
 			run, err := runOnce(ctx, cl, rep, ws, clk, o)
 			if run != nil {
 				f.Results[i].Runs = append(f.Results[i].Runs, *run)
@@ -122,9 +123,6 @@ loop:
 				break loop
 			}
 		}
-	}
-	if o.Progress != nil {
-		fmt.Fprint(o.Progress, "\r\033[K")
 	}
 	for i := range f.Results {
 		results.Summarize(&f.Results[i], 0.95)
@@ -198,6 +196,9 @@ func runOnce(ctx context.Context, cl *cell, rep int, ws *workspace, clk *clock.C
 // restarted at the run's start.
 func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clock, o Options) (run *results.Run, err error) {
 	c := cl.cfg
+	if o.Progress == nil {
+		o.Progress = noProgress{}
+	}
 	level, err := oracle.ParseLevel(c.Verify)
 	if err != nil {
 		return nil, err
@@ -220,6 +221,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	pages := uint64(c.Files.Size) / oracle.PageSize
 	or := oracle.New(c.Files.Count, pages, level)
 	if c.Files.Prefill == nil || *c.Files.Prefill {
+		o.Progress.Phase(PhasePrefill)
 		if err := prefill(ctx, tg, or, c, o.progress); err != nil {
 			return nil, fmt.Errorf("%s: prefill: %w", cl.strategy, err)
 		}
@@ -237,6 +239,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	}
 
 	clk = clk.Restart() // the run's clock: its base is the run's start
+	o.Progress.Phase(PhaseWarmup)
 	start := clk.Base()
 	measureStart := start.Add(c.Warmup.D())
 	measureEnd := measureStart.Add(c.Duration.D())
@@ -280,6 +283,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	go func() {
 		select {
 		case <-time.After(time.Until(measureStart)):
+			o.Progress.Phase(PhaseMeasure)
 		case <-runCtx.Done():
 		}
 		if wt, ok := tg.(windowTracer); ok {
@@ -362,6 +366,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		return run, ctx.Err()
 	}
 	o.progress.measured(run) // what an interrupt during the check still has
+	o.Progress.Phase(PhaseCheck)
 	run.Fsck = fsck(ctx, tg, or, c, o.progress)
 	if run.Fsck.NotRun {
 		return run, ctx.Err()

@@ -22,7 +22,7 @@ var version = "dev"
 // exit codes
 const (
 	exitOK        = 0
-	exitFail      = 1 // a run failed, or compare found a regression
+	exitFail      = 1 // a run failed, -fail-on found a problem, or compare found a regression
 	exitUsage     = 2 // bad flags, config or input files
 	exitStalled   = 3 // the watchdog stopped a stuck run
 	exitInterrupt = 130
@@ -46,11 +46,11 @@ func (e exitError) Error() string { return e.err.Error() }
 const topUsage = `rwbench measures how page-cache filling is serialized against hole punching.
 
 Usage:
-  rwbench run [-o FILE] [-set key=value]... [-q] [-plots DIR] [-cpuprofile FILE] [-mutexprofile FILE] [-validate] [CONFIG.yaml]
+  rwbench run [-o FILE] [-set key=value]... [-q] [-v] [-fail-on LIST] [-plots DIR] [-cpuprofile FILE] [-mutexprofile FILE] [-validate] [CONFIG.yaml]
   rwbench list
   rwbench report [-format text|markdown|csv|benchfmt|json] RESULTS.json...
   rwbench plot [-o DIR] [-format png,svg] RESULTS.json...
-  rwbench compare [-alpha 0.05] [-threshold 5%] [-metric ops_per_sec,p99] [-format text|markdown|json] OLD.json NEW.json
+  rwbench compare [-alpha 0.05] [-threshold 5%] [-metric ops_per_sec,p99] [-format text|markdown|json] [-ignore KEY,...] OLD.json NEW.json
   rwbench version
 
 Run 'rwbench COMMAND -h' for a command's flags and examples.

@@ -89,7 +89,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plot", "rwbench plot [-o DIR] [-format png,svg] RESULTS.json...",
 		"  rwbench plot -o plots/ results/mixed-rw-*.json\n", stderr)
 	dir := fs.String("o", "plots", "output directory")
-	format := fs.String("format", "png,svg", "comma-separated formats: png, svg")
+	format := fs.String("format", "png", "comma-separated formats: png, svg")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -28,28 +28,54 @@ const runExamples = `  rwbench run                                   # the embed
   rwbench run -validate -set strategies=naive -set jobs[1].threads=0 configs/naive-deadlock.yaml   # the lock validator's findings, no deadlock
 `
 
-const runUsage = "rwbench run [-o FILE] [-set key=value]... [-q] [-plots DIR] [-cpuprofile FILE] [-mutexprofile FILE] [-validate] [CONFIG.yaml]"
+const runUsage = "rwbench run [-o FILE] [-set key=value]... [-q] [-v] [-fail-on LIST] [-plots DIR] [-cpuprofile FILE] [-mutexprofile FILE] [-validate] [CONFIG.yaml]"
 
-func cmdRun(args []string, stdout, stderr io.Writer) error {
+// runArgs are the parsed flags and argument of `rwbench run`.
+type runArgs struct {
+	out, plotDir, cpuProfile, mutexProfile, config string
+	quiet, verbose                                 bool
+	failOn                                         []string
+	sets                                           multiFlag
+}
+
+// parseRunArgs parses run's flags and config argument without running anything.
+func parseRunArgs(args []string, stderr io.Writer) (*runArgs, error) {
 	fs := newFlags("run", runUsage, runExamples, stderr)
-	out := fs.String("o", "", "results file (default results/<name>-<UTC timestamp>.json)")
-	quiet := fs.Bool("q", false, "print no summary table")
-	plotDir := fs.String("plots", "", "also write plots of the results into `DIR`")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (every cell) to `FILE`")
-	mutexProfile := fs.String("mutexprofile", "", "write a mutex contention profile of the whole run to `FILE` (samples every contention event)")
+	a := &runArgs{}
+	fs.StringVar(&a.out, "o", "", "results file (default results/<name>-<UTC timestamp>.json)")
+	fs.BoolVar(&a.quiet, "q", false, "print no summary")
+	fs.BoolVar(&a.verbose, "v", false, "print the full report (every op's latencies, the lock, memory and calibration tables) instead of the short one")
+	failOn := fs.String("fail-on", defaultFailOn, "exit 1 when the results show any of these comma-separated `problems`: "+
+		"findings (stale, foreign or corrupt data under a strategy that must be clean: every one but none), fsck (a failed after-run check), "+
+		"validator (lock validator findings), stalled (a job that completed no op, or under half what its rate asks); none: never")
+	fs.StringVar(&a.plotDir, "plots", "", "also write plots of the results into `DIR`")
+	fs.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (every cell) to `FILE`")
+	fs.StringVar(&a.mutexProfile, "mutexprofile", "", "write a mutex contention profile of the whole run to `FILE` (samples every contention event)")
 	validate := fs.Bool("validate", false, "run the model's lock validator (as -set validate=true): findings go to stderr and into the results")
-	var sets multiFlag
-	fs.Var(&sets, "set", "override a config key, e.g. -set jobs[1].threads=4 (repeatable)")
+	fs.Var(&a.sets, "set", "override a config key, e.g. -set jobs[1].threads=4 (repeatable)")
 	if err := parse(fs, args); err != nil {
-		return err
+		return nil, err
 	}
 	if fs.NArg() > 1 {
-		return usagef("run takes one config file, got %d arguments", fs.NArg())
+		return nil, usagef("run takes one config file, got %d arguments", fs.NArg())
 	}
+	a.config = fs.Arg(0)
 	if *validate {
-		sets = append(sets, "validate=true")
+		a.sets = append(a.sets, "validate=true")
 	}
-	cfg, err := loadConfig(fs.Arg(0), sets)
+	var err error
+	if a.failOn, err = parseFailOn(*failOn); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	a, err := parseRunArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(a.config, a.sets)
 	if err != nil {
 		return err
 	}
@@ -63,7 +89,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	cleanup := &runner.Cleanup{}
 	sigs := catchInterrupts(cancel, cleanup, stderr)
 	defer sigs.stop()
-	path := *out
+	path := a.out
 	if path == "" {
 		path = filepath.Join("results", fmt.Sprintf("%s-%s.json", cfg.Name, time.Now().UTC().Format("20060102T150405Z")))
 	}
@@ -79,18 +105,30 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	opts := runner.Options{Version: buildVersion(), Log: stderr, Cleanup: cleanup}
+	var pl *progressLine
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Progress = stderr
+		// A terminal only: a progress line in a log file or a pipe is noise.
+		pl = newProgressLine(stderr, func() int {
+			w, _, err := term.GetSize(int(f.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		})
+		opts.Progress, opts.Log = pl, pl
 	}
-	prof, err := startProfiles(*cpuProfile, *mutexProfile)
+	prof, err := startProfiles(a.cpuProfile, a.mutexProfile)
 	if err != nil {
 		return err
 	}
 	res, runErr := runner.Run(ctx, cfg, opts)
+	if pl != nil {
+		pl.Close() // the line cleared before anything else is printed
+	}
 	sigs.runEnded()
 	if err := prof.stop(); err != nil {
 		runErr = errors.Join(runErr, err)
-	} else if *cpuProfile != "" || *mutexProfile != "" {
+	} else if a.cpuProfile != "" || a.mutexProfile != "" {
 		fmt.Fprintf(stderr, "rwbench: profiles written:%s\n", prof.names())
 	}
 	if res == nil {
@@ -100,28 +138,40 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usageError{runErr.Error()} // a config the machine cannot run: nothing was measured
 	}
 	writeErr := writeResults(path, res)
-	if !*quiet {
-		if err := report.Write(stdout, "text", res); err != nil {
+	if writeErr == nil {
+		fmt.Fprintf(stderr, "rwbench: results written to %s\n", path)
+	}
+	if a.plotDir != "" && runErr == nil && writeErr == nil {
+		written, err := plots.Write(a.plotDir, []string{"png"}, res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "rwbench: %d plots written to %s\n", len(written), a.plotDir)
+	}
+	ans := report.AnswerOf(res)
+	for _, s := range ans.Stalled {
+		fmt.Fprintf(stderr, "rwbench: stalled: %s\n", s)
+	}
+	if !a.quiet {
+		var err error
+		if a.verbose {
+			err = report.Write(stdout, "text", res)
+		} else {
+			err = report.WriteBrief(stdout, res)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	if writeErr != nil {
 		return exitError{exitFail, errors.Join(runErr, writeErr)}
 	}
-	fmt.Fprintf(stderr, "rwbench: results written to %s\n", path)
-	if *plotDir != "" && runErr == nil {
-		written, err := plots.Write(*plotDir, []string{"png", "svg"}, res)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "rwbench: %d plots written to %s\n", len(written), *plotDir)
-	}
 	switch {
 	case runErr == nil:
 		if err := runProblems(res, cfg.ExpectErrors); err != nil {
 			return exitError{exitFail, err}
 		}
-		return nil
+		return gate(ans, a.failOn)
 	case errors.Is(runErr, context.Canceled):
 		return exitError{sigs.code(), fmt.Errorf("interrupted; partial results in %s", path)}
 	case errors.Is(runErr, runner.ErrStalled):

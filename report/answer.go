@@ -1,0 +1,269 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rwbench/rwbench/config"
+	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/strategies"
+)
+
+// Answer is what a results file says, in a few lines: per strategy whether the
+// oracle found stale data and where, the after-run check, the lock validator,
+// the jobs that stalled, and the fastest and slowest cell per op. Its problem
+// lists are what `run -fail-on` gates on.
+type Answer struct {
+	// Lines are the answer for a person, one finding each.
+	Lines []string
+	// Findings are the cells of a strategy that must be clean (every one but
+	// none) where the oracle found stale, foreign or corrupt data.
+	Findings []string
+	// Fsck are the cells with a failed after-run check.
+	Fsck []string
+	// Validator are the cells with lock validator findings.
+	Validator []string
+	// Stalled are the jobs that completed no op, or far fewer than their rate
+	// asks (results.Stalled), as "cell job".
+	Stalled []string
+}
+
+// mayFind reports whether the oracle is expected to find stale data under
+// strategy s: only for a strategy that does not close the race (none).
+func mayFind(s string) bool {
+	return !slices.Contains(strategies.SafeNames(), s) && s != "naive" && s != "kernel" && s != "raw"
+}
+
+// Asked returns what each job of each cell of f asks, in ops/s: its threads
+// times its rate, 0 for a closed loop; by results.Key of the cell, then by job
+// key. nil when the config echo cannot be read.
+func Asked(f *results.File) map[string]map[string]float64 {
+	var c config.Config
+	if len(f.Config) == 0 || json.Unmarshal(f.Config, &c) != nil {
+		return nil
+	}
+	points, err := c.Points()
+	if err != nil {
+		return nil
+	}
+	out := map[string]map[string]float64{}
+	for _, p := range points {
+		m := map[string]float64{}
+		for i, j := range p.Config.Jobs {
+			m[p.Config.JobKey(i)] = float64(j.Threads) * j.Rate
+		}
+		for _, s := range p.Config.Strategies {
+			out[results.Key(&results.Cell{Strategy: s, Params: p.Params})] = m
+		}
+	}
+	return out
+}
+
+// stalledJobs returns, per job key of c that stalled in some run, a note like
+// "0 ops in 2 of 2 runs" or "4.0/s of 20/s asked in 1 of 2 runs".
+func stalledJobs(c *results.Cell, asked map[string]float64) map[string]string {
+	out := map[string]string{}
+	for _, key := range results.CellOps(c) {
+		n, zero := 0, 0
+		var low float64
+		for i := range c.Runs {
+			if results.Stalled(&c.Runs[i], key, asked[key]) {
+				n++
+				if c.Runs[i].Ops[key].Count == 0 {
+					zero++
+				} else {
+					low = max(low, c.Runs[i].Ops[key].OpsPerSec)
+				}
+			}
+		}
+		switch {
+		case n == 0:
+		case zero == n:
+			out[key] = fmt.Sprintf("0 ops in %d of %d runs", n, len(c.Runs))
+		default:
+			out[key] = fmt.Sprintf("at most %s/s of %s/s asked in %d of %d runs", FormatSI(low), FormatSI(asked[key]), n, len(c.Runs))
+		}
+	}
+	return out
+}
+
+// cellName is a cell for the answer: its strategy, and its params when it has any.
+func cellName(c *results.Cell) string {
+	if p := results.ParamsString(c.Params); p != "" {
+		return c.Strategy + " (" + p + ")"
+	}
+	return c.Strategy
+}
+
+// AnswerOf builds the answer of f.
+func AnswerOf(f *results.File) *Answer {
+	a := &Answer{}
+	asked := Asked(f)
+	var clean, racy []string
+	findings := map[string][]string{} // by strategy: "N stale (read M, ...)" per cell
+	for ci := range f.Results {
+		c := &f.Results[ci]
+		var stale, foreign, corrupt int64
+		var paths []string
+		for _, key := range results.CellOps(c) {
+			var n int64
+			for i := range c.Runs {
+				x, _ := c.Runs[i].FindingsOf(key)
+				n += x.Stale + x.Foreign
+			}
+			if n > 0 {
+				paths = append(paths, key+" "+strconv.FormatInt(n, 10))
+			}
+		}
+		fsckFailed := 0
+		validator := 0
+		for i := range c.Runs {
+			v := &c.Runs[i].Verify
+			stale += v.Stale
+			foreign += v.Foreign
+			corrupt += v.Corrupt
+			if !c.Runs[i].Fsck.Ok {
+				fsckFailed++
+			}
+			validator += len(c.Runs[i].Violations)
+		}
+		name := cellName(c)
+		if stale+foreign+corrupt > 0 {
+			s := fmt.Sprintf("%d stale, %d foreign", stale, foreign)
+			if corrupt > 0 {
+				s += fmt.Sprintf(", %d corrupt", corrupt)
+			}
+			if len(paths) > 0 {
+				s += " (" + strings.Join(paths, ", ") + ")"
+			}
+			if results.ParamsString(c.Params) != "" {
+				s = results.ParamsString(c.Params) + ": " + s
+			}
+			findings[c.Strategy] = append(findings[c.Strategy], s)
+			if !mayFind(c.Strategy) {
+				a.Findings = append(a.Findings, name)
+			}
+		}
+		if fsckFailed > 0 {
+			a.Fsck = append(a.Fsck, fmt.Sprintf("%s (%d of %d runs)", name, fsckFailed, len(c.Runs)))
+		}
+		if validator > 0 {
+			a.Validator = append(a.Validator, name)
+		}
+		var keys []string
+		st := stalledJobs(c, asked[results.Key(c)])
+		for k := range st {
+			keys = append(keys, k)
+		}
+		results.SortKeys(keys, nil)
+		for _, k := range keys {
+			a.Stalled = append(a.Stalled, name+" "+k+": "+st[k])
+		}
+	}
+	for _, s := range strategiesOf(f) {
+		if len(findings[s]) > 0 {
+			racy = append(racy, s)
+		} else {
+			clean = append(clean, s)
+		}
+	}
+	for _, s := range racy {
+		what := "stale data, as expected of it"
+		if !mayFind(s) {
+			what = "STALE DATA under a strategy that must be clean"
+		}
+		a.Lines = append(a.Lines, fmt.Sprintf("%s: %s: %s", s, what, strings.Join(findings[s], "; ")))
+	}
+	if len(clean) > 0 {
+		a.Lines = append(a.Lines, strings.Join(clean, ", ")+": clean (the oracle found no stale or foreign data)")
+	}
+	if len(a.Fsck) == 0 {
+		a.Lines = append(a.Lines, "fsck: ok after every run")
+	} else {
+		a.Lines = append(a.Lines, "fsck: FAILED in "+strings.Join(a.Fsck, ", "))
+	}
+	if len(a.Validator) > 0 {
+		a.Lines = append(a.Lines, "lock validator: findings in "+strings.Join(a.Validator, ", ")+" (listed by rwbench report)")
+	}
+	for _, s := range a.Stalled {
+		a.Lines = append(a.Lines, "STALLED: "+s)
+	}
+	a.Lines = append(a.Lines, extremes(f, asked)...)
+	return a
+}
+
+// strategiesOf lists the strategies of f's cells in order of first appearance.
+func strategiesOf(f *results.File) []string {
+	var out []string
+	for ci := range f.Results {
+		if s := f.Results[ci].Strategy; !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// extremes gives, per job, the fastest and slowest cell by median ops/s; for
+// a paced job (its rate fixes its ops/s) the cells with the lowest and highest
+// median p99 instead. Nothing for a job in fewer than two cells.
+func extremes(f *results.File, asked map[string]map[string]float64) []string {
+	type val struct {
+		cell string
+		v    float64
+	}
+	by := map[string][]val{}
+	paced := map[string]bool{}
+	opOf := map[string]string{}
+	for ci := range f.Results {
+		c := &f.Results[ci]
+		for _, key := range results.CellOps(c) {
+			for i := range c.Runs {
+				if s, ok := c.Runs[i].Ops[key]; ok {
+					opOf[key] = results.OpOf(key, s)
+				}
+			}
+			s := summaryOf(c, key)
+			if asked[results.Key(c)][key] > 0 {
+				paced[key] = true
+			}
+			v := s.OpsPerSec.Median
+			if paced[key] {
+				if s.P99Ns.N == 0 {
+					continue
+				}
+				v = s.P99Ns.Median
+			}
+			by[key] = append(by[key], val{cellName(c), v})
+		}
+	}
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	results.SortKeys(keys, opOf)
+	var out []string
+	for _, k := range keys {
+		vs := by[k]
+		if len(vs) < 2 {
+			continue
+		}
+		lo, hi := vs[0], vs[0]
+		for _, x := range vs[1:] {
+			if x.v < lo.v {
+				lo = x
+			}
+			if x.v > hi.v {
+				hi = x
+			}
+		}
+		if paced[k] {
+			out = append(out, fmt.Sprintf("%s (paced): lowest p99 %s %s, highest %s %s", k, lo.cell, FormatNs(lo.v), hi.cell, FormatNs(hi.v)))
+		} else {
+			out = append(out, fmt.Sprintf("%s: fastest %s %s ops/s, slowest %s %s ops/s", k, hi.cell, FormatSI(hi.v), lo.cell, FormatSI(lo.v)))
+		}
+	}
+	return out
+}
