@@ -199,44 +199,42 @@ func newFileData(f *results.File) *fileData {
 	return fd
 }
 
-// throughputBar is a cell's ops/s for op. The cell's Summary is used when it holds
-// a bounded 95% interval; otherwise (too few runs for benchmath's distribution-free
-// interval, or another level) the bar is the mean of the runs with a Student t
-// interval, and without runs the Summary's median alone.
+// throughputBar is a cell's ops/s for op: the median of its runs, with the
+// whisker of estimateBar (the tables' interval, or the range with too few
+// runs); without runs, the cell's Summary.
 func throughputBar(c *cell, op string) Bar {
-	s, ok := c.summary[op]
-	e := s.OpsPerSec
-	hasSummary := ok && e.N > 0 && isFinite(e.Median)
-	if hasSummary && boundedCI(e, confidence) {
-		return summaryBar(e)
-	}
 	var xs []float64
 	for _, r := range c.runs {
 		if st, ok := r.Ops[op]; ok {
 			xs = append(xs, st.OpsPerSec)
 		}
 	}
-	if b := meanCI(xs, confidence); b.N > 0 || !hasSummary {
-		return b
+	if len(xs) > 0 {
+		return estimateBar(xs, confidence)
 	}
-	return Bar{Value: e.Median, N: e.N, Stat: StatMedian}
+	if s, ok := c.summary[op]; ok && s.OpsPerSec.N > 0 && isFinite(s.OpsPerSec.Median) {
+		return summaryBar(s.OpsPerSec, confidence)
+	}
+	return Bar{Stat: StatMedian}
 }
 
-// statNote explains the bars or points of a throughput chart.
-func statNote(stats map[string]bool, what string) string {
-	const ci = "whisker: 95% CI"
+// statNote says what the bars or points of a throughput chart and their
+// whiskers show, given the whiskers drawn.
+func statNote(whiskers map[string]bool, what string) string {
+	const ci = "95% CI of the median (benchmath, as in the tables)"
 	switch {
-	case stats[StatMean] && stats[StatMedian]:
-		return what + ": mean of runs (Student t CI) or median (benchmath CI); " + ci
-	case stats[StatMedian]:
-		return what + ": median of runs; " + ci
-	default:
-		return what + ": mean of runs; " + ci + " (Student t)"
+	case whiskers[WhiskerCI] && whiskers[WhiskerRange]:
+		return what + ": median of runs; whisker: " + ci + ", or the range of the runs where too few bound it"
+	case whiskers[WhiskerRange]:
+		return what + ": median of runs; whisker: range of the runs (too few for a 95% CI)"
+	case whiskers[WhiskerCI]:
+		return what + ": median of runs; whisker: " + ci
 	}
+	return what + ": median of runs"
 }
 
 func (b *builder) throughput(fd *fileData, p *panel) {
-	bars := &Bars{Groups: p.ops, ValueLabels: true}
+	bars := &Bars{Groups: p.ops, ValueLabels: true, Panels: true}
 	stats := map[string]bool{}
 	have := false
 	for _, c := range p.cells {
@@ -245,7 +243,7 @@ func (b *builder) throughput(fd *fileData, p *panel) {
 			bar := throughputBar(c, op)
 			if bar.N > 0 {
 				have = true
-				stats[bar.Stat] = true
+				stats[bar.Whisker] = true
 			}
 			s.Bars = append(s.Bars, bar)
 		}
@@ -258,7 +256,7 @@ func (b *builder) throughput(fd *fileData, p *panel) {
 		Kind:   KindThroughput,
 		Title:  fd.config + " — throughput" + bracket(p.label),
 		Params: p.params,
-		XLabel: "op   (" + statNote(stats, "bar") + ")",
+		XLabel: statNote(stats, "bar") + "; a panel per op, each with its own scale",
 		YLabel: "throughput (ops/s)",
 		Bars:   bars,
 	}, "throughput", p.slug)
@@ -336,7 +334,7 @@ func (b *builder) sweeps(fd *fileData) {
 				if bar.N == 0 {
 					continue
 				}
-				stats[bar.Stat] = true
+				stats[bar.Whisker] = true
 				ls.Points = append(ls.Points, Point{
 					X: pos[v], Y: bar.Value, Lo: bar.Lo, Hi: bar.Hi, ErrorBar: bar.ErrorBar, N: bar.N,
 				})
@@ -392,7 +390,7 @@ func percentiles() []percentile {
 
 func (b *builder) latency(fd *fileData, p *panel, op string) {
 	pcts := percentiles()
-	out := &Lines{XLog: true, YLog: true, Glyphs: true}
+	out := &Lines{XLog: true, YLog: true, Glyphs: true, YUnit: "ns"}
 	for _, pc := range pcts {
 		out.XTicks = append(out.XTicks, Tick{Value: pc.x, Label: pc.label})
 	}
@@ -403,7 +401,7 @@ func (b *builder) latency(fd *fileData, p *panel, op string) {
 			for _, r := range c.runs {
 				if st, ok := r.Ops[op]; ok && st.Count > 0 {
 					if v := pc.get(st.LatencyNs); v > 0 {
-						xs = append(xs, v/1e3)
+						xs = append(xs, v)
 					}
 				}
 			}
@@ -424,7 +422,7 @@ func (b *builder) latency(fd *fileData, p *panel, op string) {
 		Op:     op,
 		Params: p.params,
 		XLabel: "percentile   (point: median over runs)",
-		YLabel: op + " latency (µs, log scale)",
+		YLabel: op + " latency (log scale)",
 		Lines:  out,
 	}, "latency", op, p.slug)
 }
@@ -455,10 +453,36 @@ func (b *builder) timeline(fd *fileData, p *panel, op string) {
 		Title:  fmt.Sprintf("%s — %s throughput over time (first run)%s", fd.config, op, bracket(p.label)),
 		Op:     op,
 		Params: p.params,
-		XLabel: "time since measurement start (s)",
+		XLabel: timeAxis(out),
 		YLabel: yl,
 		Lines:  out,
 	}, "timeline", op, p.slug)
+}
+
+// minTimelineIntervals is the fewest intervals a timeline shows without a
+// note that it is too short to show a trend.
+const minTimelineIntervals = 5
+
+// timeAxis is the X label of a chart over the measurement intervals, with a
+// note under the axis (where it cannot cover a line) when there are too few
+// of them to show a trend; the points are then marked, as so few are easily
+// missed.
+func timeAxis(out *Lines) string {
+	xl := "time since measurement start (s)"
+	if n := maxPoints(out.Series); n < minTimelineIntervals {
+		xl += fmt.Sprintf("   (only %d interval%s: too short a run to show a trend)", n, map[bool]string{true: "", false: "s"}[n == 1])
+		out.Glyphs = true
+	}
+	return xl
+}
+
+// maxPoints is the most points of any of the series.
+func maxPoints(series []LineSeries) int {
+	n := 0
+	for _, s := range series {
+		n = max(n, len(s.Points))
+	}
+	return n
 }
 
 // timelinePoints returns the ops/s of op in each interval of r, at the interval's
@@ -544,7 +568,7 @@ func (b *builder) memory(fd *fileData, p *panel) {
 		Kind:   KindTimeline,
 		Title:  fmt.Sprintf("%s — resident set over time (first run)%s", fd.config, bracket(p.label)),
 		Params: p.params,
-		XLabel: "time since measurement start (s)",
+		XLabel: timeAxis(out),
 		YLabel: "RSS (MiB, largest sample per interval)",
 		Lines:  out,
 	}, "memory", p.slug)
@@ -578,7 +602,7 @@ func (b *builder) locks(fd *fileData, p *panel) {
 						ns += l.WaitNs
 					}
 				}
-				xs = append(xs, float64(ns)/1e6)
+				xs = append(xs, float64(ns))
 			}
 			m, _ := median(xs)
 			wait[k] = append(wait[k], Bar{Value: m, N: len(xs), Stat: StatMedian})
@@ -603,7 +627,7 @@ func (b *builder) locks(fd *fileData, p *panel) {
 		title += fmt.Sprintf(" (top %d of %d sites)", maxLockRows, len(keys))
 		keys = keys[:maxLockRows]
 	}
-	bars := &Bars{Horizontal: true}
+	bars := &Bars{Horizontal: true, Unit: "ns"}
 	for _, k := range keys {
 		bars.Groups = append(bars.Groups, label(k))
 	}
@@ -622,7 +646,7 @@ func (b *builder) locks(fd *fileData, p *panel) {
 		Kind:   KindLocks,
 		Title:  title + bracket(p.label),
 		Params: p.params,
-		XLabel: "wait time per run (ms, median of runs)",
+		XLabel: "wait time per run (median of runs)",
 		YLabel: "lock (mode) @ call site",
 		Note:   note,
 		Bars:   bars,

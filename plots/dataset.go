@@ -60,6 +60,13 @@ type Bars struct {
 	Integer bool `json:"integer,omitempty"`
 	// ValueLabels writes each bar's value past its end (or its error bar's).
 	ValueLabels bool `json:"value_labels,omitempty"`
+	// Unit is the unit of the values: "ns" labels them as durations; empty,
+	// as plain numbers with k, M, G.
+	Unit string `json:"unit,omitempty"`
+	// Panels draws each group in a panel of its own, with its own value axis
+	// from zero, so that groups of very different sizes (15k reads/s next to
+	// 20 punches/s) all show.
+	Panels bool `json:"panels,omitempty"`
 }
 
 // BarSeries is one strategy's bars, one per group.
@@ -81,8 +88,10 @@ type Bar struct {
 	Hi       float64 `json:"hi,omitempty"`
 	ErrorBar bool    `json:"error_bar,omitempty"`
 	N        int     `json:"n"`
-	// Stat says what Value is: StatMean, StatMedian or StatSum.
+	// Stat says what Value is: StatMedian or StatSum.
 	Stat string `json:"stat,omitempty"`
+	// Whisker says what [Lo, Hi] is: WhiskerCI or WhiskerRange.
+	Whisker string `json:"whisker,omitempty"`
 }
 
 // Lines is a line chart.
@@ -94,6 +103,9 @@ type Lines struct {
 	YFromZero bool `json:"y_from_zero,omitempty"`
 	// XTicks are the X axis's labelled ticks; automatic ticks when empty.
 	XTicks []Tick `json:"x_ticks,omitempty"`
+	// YUnit is the unit of the Y values: "ns" labels them as durations (850ns,
+	// 12µs, 1.5ms, 2s); empty, as plain numbers with k, M, G.
+	YUnit string `json:"y_unit,omitempty"`
 	// Glyphs marks every point.
 	Glyphs bool         `json:"glyphs,omitempty"`
 	Series []LineSeries `json:"series"`

@@ -18,15 +18,18 @@
 //
 // For each results file:
 //
-//   - throughput: a grouped bar chart, one group per op, one bar per strategy, with
-//     95% confidence intervals over the runs;
+//   - throughput: a panel per op, each with its own value axis from zero (so that
+//     20 punches/s show next to 400k reads/s), one bar per strategy, each the
+//     median of the runs with its whisker (see Statistics) and its value written
+//     above it (turned upright when it is wider than its bar);
 //   - sweep: when cells have Params, ops/s against each swept key (numeric when
 //     every value parses as a number, byte size or duration; categories otherwise),
 //     one line per strategy, one chart per key and op;
 //   - latency: the percentile spectrum per op, x = 1/(1-q) on a log scale labelled
-//     50 … 99.99, y = latency in µs on a log scale, one line per strategy, each
-//     point the median over the runs of that percentile;
+//     50 … 99.99, y = latency on a log scale labelled in ns, µs, ms or s, one line
+//     per strategy, each point the median over the runs of that percentile;
 //   - timeline: ops/s per interval of the first run of each cell, one chart per op;
+//     with fewer than 5 intervals the axis says the run is too short for a trend;
 //   - memory: the largest resident set sampled in each interval of the first run
 //     of each cell, in MiB (runs that sampled it: rss_bytes);
 //   - locks: horizontal bars of wait time per lock, call site and mode, per
@@ -43,15 +46,13 @@
 //
 // # Statistics
 //
-// Throughput bars and sweep points use the cell's Summary when it holds a bounded
-// 95% interval: the median and its distribution-free confidence interval
-// (golang.org/x/perf/benchmath, computed by the runner). With the usual 3 to 5
-// runs that interval is unbounded (the runner then stores the sample's range at a
-// lower confidence), and the value is instead the mean of the runs' ops/s with the
-// Student t interval mean ± t(0.975, n-1)·s/√n, where s is the sample standard
-// deviation (n-1 in the denominator; not plotutil's population deviation). One run
-// gives a bar without an error bar. Bar.Stat records which was used, and the axis
-// label says so.
+// Throughput bars and sweep points are the median of the cell's runs, as in the
+// tables, with a whisker showing the same interval the tables give: the
+// median's distribution-free 95% confidence interval (golang.org/x/perf/benchmath
+// via results.EstimateOf) when the runs bound it (6 or more), else the range of
+// the runs (lowest to highest). Bar.Whisker records which, and the caption says
+// so. One run gives a bar without a whisker. Axes are labelled in human units:
+// durations as 850ns, 12µs, 1ms, 2s; counts and rates with k, M, G.
 //
 // # Output
 //
@@ -60,6 +61,6 @@
 // "punch-latency-read-threads-8.png"; names are made of [A-Za-z0-9._+-] and are
 // unique within a Dataset (a second file with the same config name gets "-2").
 // Every chart is 8×5 in (PNG at 150 dpi), titled with the config name and, below,
-// a machine header (CPU brand, logical cores, kernel); strategies keep the same
+// a machine header (CPU brand, the CPUs the process could use, kernel); strategies keep the same
 // color in every chart, with the legend to the right of the data.
 package plots

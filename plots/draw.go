@@ -187,21 +187,11 @@ func drawChart(c draw.Canvas, ch *Chart) error {
 	body := c
 	body.Max.Y = top
 
-	p := plot.New()
-	p.BackgroundColor = nil
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = sansFont(labelSize, false)
-		ax.Tick.Label.Font = sansFont(tickSize, false)
-		ax.Label.Padding = 4
+	if ch.Bars != nil && ch.Bars.Panels && len(ch.Bars.Groups) > 1 {
+		return drawPanels(body, ch)
 	}
-	p.X.Label.Text = ch.XLabel
-	p.Y.Label.Text = ch.YLabel
-
-	leg := plot.NewLegend()
-	leg.TextStyle.Font = sansFont(legendSize, false)
-	leg.Top, leg.Left = true, true
-	leg.Padding = 4
-	leg.ThumbnailWidth = 22
+	p := newPlot(ch.XLabel, ch.YLabel)
+	leg := newLegend()
 
 	var err error
 	switch {
@@ -226,6 +216,30 @@ func drawChart(c draw.Canvas, ch *Chart) error {
 	legArea.Min.X = body.Max.X - legendWidth + 10
 	leg.Draw(legArea)
 	return nil
+}
+
+// newPlot is a plot with rwbench's fonts and the given axis labels.
+func newPlot(xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.BackgroundColor = nil
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font = sansFont(labelSize, false)
+		ax.Tick.Label.Font = sansFont(tickSize, false)
+		ax.Label.Padding = 4
+	}
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	return p
+}
+
+// newLegend is a legend with rwbench's font, for the column right of the data.
+func newLegend() plot.Legend {
+	leg := plot.NewLegend()
+	leg.TextStyle.Font = sansFont(legendSize, false)
+	leg.Top, leg.Left = true, true
+	leg.Padding = 4
+	leg.ThumbnailWidth = 22
+	return leg
 }
 
 // addBars adds a grouped bar chart to p, with categorical ticks on one axis and
@@ -278,14 +292,14 @@ func addBars(p *plot.Plot, leg *plot.Legend, b *Bars) error {
 	}
 	headroom := 1.06
 	if b.ValueLabels {
-		headroom = 1.14
+		headroom = 1.2 // room for the labels, upright or turned
 	}
 	val.Min, val.Max = 0, niceCeil(hi*headroom)
 	if b.Integer {
 		val.Max = math.Max(val.Max, 5)
 	}
 	val.Padding = 0
-	val.Tick.Marker = linearTicks{integer: b.Integer}
+	val.Tick.Marker = linearTicks{integer: b.Integer, unit: b.Unit}
 
 	for _, s := range b.Series {
 		leg.Add(s.Name, swatch{fill: paletteColor(s.Style)})
@@ -337,6 +351,23 @@ func (bp *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	vs := textStyle(valueSize, false, color.Gray{Y: 0x30}, draw.XCenter, draw.YBottom)
 	if b.Horizontal {
 		vs.XAlign, vs.YAlign = draw.XLeft, draw.YCenter
+	} else if b.ValueLabels {
+		// A label wider than its bar's slot would run into its neighbour's:
+		// then every label is turned upright, one text line (narrower than
+		// any slot this chart draws) wide.
+		slotW := trCat(slot) - trCat(0)
+		widest := vg.Length(0)
+		for _, s := range b.Series {
+			for _, bar := range s.Bars {
+				if bar.N > 0 {
+					widest = max(widest, vs.Width(formatUnit(bar.Value, b.Unit)))
+				}
+			}
+		}
+		if widest > slotW*0.9 {
+			vs.Rotation = math.Pi / 2
+			vs.XAlign, vs.YAlign = draw.XLeft, draw.YCenter
+		}
 	}
 	for si, s := range b.Series {
 		col := paletteColor(s.Style)
@@ -385,7 +416,7 @@ func (bp *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 				if bar.ErrorBar && isFinite(bar.Hi) && bar.Hi > bar.Value {
 					end = trVal(clampVal(bar.Hi))
 				}
-				c.FillText(vs, pt(trCat(center), end+3), formatSI(bar.Value))
+				c.FillText(vs, pt(trCat(center), end+3), formatUnit(bar.Value, b.Unit))
 			}
 		}
 	}
@@ -461,7 +492,7 @@ func addLines(p *plot.Plot, leg *plot.Legend, l *Lines) error {
 			hi = lo * 10
 		}
 		p.Y.Min, p.Y.Max = lo, hi
-		p.Y.Tick.Marker = logTicks{}
+		p.Y.Tick.Marker = logTicks{unit: l.YUnit}
 	default:
 		if l.YFromZero {
 			ymin = math.Min(0, ymin)
@@ -473,7 +504,7 @@ func addLines(p *plot.Plot, leg *plot.Legend, l *Lines) error {
 		if l.YFromZero && ymin >= 0 {
 			p.Y.Padding = 0
 		}
-		p.Y.Tick.Marker = linearTicks{}
+		p.Y.Tick.Marker = linearTicks{unit: l.YUnit}
 	}
 
 	for _, s := range l.Series {
@@ -571,12 +602,13 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 // linearTicks places 4 to 8 labelled ticks at 1, 2, 2.5 or 5 × 10^k, labelled with
 // SI suffixes (k, M, G), and unlabelled ticks between them.
 type linearTicks struct {
-	integer bool // whole numbers only: ticks at least 1 apart
+	integer bool   // whole numbers only: ticks at least 1 apart
+	unit    string // the values' unit, for formatUnit
 }
 
 func (lt linearTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(hi > lo) {
-		return []plot.Tick{{Value: lo, Label: formatSI(lo)}}
+		return []plot.Tick{{Value: lo, Label: formatUnit(lo, lt.unit)}}
 	}
 	step := niceStep((hi - lo) / 5)
 	if lt.integer {
@@ -592,7 +624,7 @@ func (lt linearTicks) Ticks(lo, hi float64) []plot.Tick {
 		if math.Abs(v) < step*1e-9 {
 			v = 0
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: formatSI(v)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: formatUnit(v, lt.unit)})
 		if m := v + step/2; m < hi && (!lt.integer || m == math.Trunc(m)) {
 			ticks = append(ticks, plot.Tick{Value: m})
 		}
@@ -624,10 +656,11 @@ func niceCeil(x float64) float64 {
 }
 
 // logTicks labels the decades of a log axis (and 2 and 5 × 10^k when it spans at
-// most two decades), with unlabelled ticks at the other integers × 10^k.
-type logTicks struct{}
+// most two decades), with unlabelled ticks at the other integers × 10^k, in
+// the axis's unit (formatUnit).
+type logTicks struct{ unit string }
 
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+func (lt logTicks) Ticks(lo, hi float64) []plot.Tick {
 	if lo <= 0 || hi <= lo {
 		return nil
 	}
@@ -642,7 +675,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if m == 1 || (few && (m == 2 || m == 5)) {
-				t.Label = formatPlain(v)
+				t.Label = formatUnit(v, lt.unit)
 			}
 			ticks = append(ticks, t)
 		}
@@ -650,12 +683,31 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// formatPlain formats v without exponent where that stays short.
-func formatPlain(v float64) string {
-	if a := math.Abs(v); a >= 1e-3 && a < 1e7 {
-		return strconv.FormatFloat(v, 'f', -1, 64)
+// formatUnit labels an axis value in its unit: a duration for "ns" (850ns,
+// 12µs, 1ms, 2s), else a number with k, M, G.
+func formatUnit(v float64, unit string) string {
+	if unit == "ns" {
+		if v == 0 {
+			return "0"
+		}
+		return formatDuration(v)
 	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
+	return formatSI(v)
+}
+
+// formatDuration formats ns nanoseconds in the largest unit that keeps the
+// number at least 1, with up to 3 significant digits: 850ns, 2.5µs, 1ms, 10s.
+func formatDuration(ns float64) string {
+	units := []struct {
+		scale float64
+		name  string
+	}{{1e9, "s"}, {1e6, "ms"}, {1e3, "µs"}}
+	for _, u := range units {
+		if math.Abs(ns) >= u.scale*(1-1e-9) {
+			return strconv.FormatFloat(ns/u.scale, 'g', 3, 64) + u.name
+		}
+	}
+	return strconv.FormatFloat(ns, 'g', 3, 64) + "ns"
 }
 
 // fixedTicks shows the given ticks, dropping the label of a tick too close to the

@@ -29,6 +29,7 @@ func TestDataGolden(t *testing.T) {
 	}{
 		{"fixture", loadFixture},
 		{"nosweep", noSweepFixture},
+		{"memory", memoryFixture},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := json.MarshalIndent(Data(tc.file(t)), "", "  ")
@@ -130,7 +131,7 @@ func TestChartsOfFixture(t *testing.T) {
 		if !strings.HasPrefix(c.Title, "punch-vs-fill — ") {
 			t.Errorf("%s: title %q does not start with the config name", c.File, c.Title)
 		}
-		if c.Machine != "AMD EPYC 7B13 64-Core Processor · 16 logical cores · kernel 6.8.0-1015-gcp" {
+		if c.Machine != "AMD EPYC 7B13 64-Core Processor · 16 logical cores (CPUID) · kernel 6.8.0-1015-gcp" {
 			t.Errorf("%s: machine header %q", c.File, c.Machine)
 		}
 		if c.XLabel == "" || c.YLabel == "" {
@@ -232,62 +233,43 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-// TestMeanCI checks the confidence interval against hand-computed ones.
-func TestMeanCI(t *testing.T) {
+// TestEstimateBar: a bar is the median of the runs; its whisker is the
+// tables' interval (results.EstimateOf) when bounded, the runs' range when
+// too few runs bound it, and absent for one run.
+func TestEstimateBar(t *testing.T) {
+	six := []float64{90, 95, 100, 102, 104, 110}
+	e := results.EstimateOf(six, confidence)
 	for _, tc := range []struct {
 		name          string
 		sample        []float64
-		level         float64
 		value, lo, hi float64
 		errorBar      bool
+		whisker       string
 		n             int
 	}{
-		{name: "empty", sample: nil, level: 0.95, n: 0},
-		{name: "n=1 has no error bar", sample: []float64{7}, level: 0.95, value: 7, lo: 7, hi: 7, n: 1},
-		// mean 11, s = √2, se = 1, t(0.975, 1) = 12.7062047
-		{name: "n=2", sample: []float64{10, 12}, level: 0.95, value: 11, lo: 11 - 12.7062047, hi: 11 + 12.7062047, errorBar: true, n: 2},
-		// mean 3, s = √2.5, se = √0.5, t(0.975, 4) = 2.7764451
-		{name: "n=5", sample: []float64{1, 2, 3, 4, 5}, level: 0.95, value: 3, lo: 3 - 2.7764451*math.Sqrt(0.5), hi: 3 + 2.7764451*math.Sqrt(0.5), errorBar: true, n: 5},
-		// mean 100, s = 10, se = 10/√3, t(0.975, 2) = 4.3026527: ±24.8414
-		{name: "n=3 sample sd", sample: []float64{90, 100, 110}, level: 0.95, value: 100, lo: 100 - 24.841377, hi: 100 + 24.841377, errorBar: true, n: 3},
-		// t(0.95, 2) = 2.9199856
-		{name: "90%", sample: []float64{90, 100, 110}, level: 0.90, value: 100, lo: 100 - 2.9199856*10/math.Sqrt(3), hi: 100 + 2.9199856*10/math.Sqrt(3), errorBar: true, n: 3},
-		{name: "no spread", sample: []float64{5, 5, 5}, level: 0.95, value: 5, lo: 5, hi: 5, errorBar: true, n: 3},
-		{name: "NaN ignored", sample: []float64{math.NaN(), 4}, level: 0.95, value: 4, lo: 4, hi: 4, n: 1},
+		{name: "empty", n: 0},
+		{name: "one run", sample: []float64{7}, value: 7, lo: 7, hi: 7, n: 1},
+		{name: "three runs: the range", sample: []float64{90, 110, 100}, value: 100, lo: 90, hi: 110, errorBar: true, whisker: WhiskerRange, n: 3},
+		{name: "six runs: the tables' interval", sample: six, value: e.Median, lo: e.Lo, hi: e.Hi, errorBar: true, whisker: WhiskerCI, n: 6},
+		{name: "NaN ignored", sample: []float64{math.NaN(), 4}, value: 4, lo: 4, hi: 4, n: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := meanCI(tc.sample, tc.level)
-			if b.N != tc.n || b.ErrorBar != tc.errorBar {
-				t.Fatalf("N=%d ErrorBar=%v, want N=%d ErrorBar=%v", b.N, b.ErrorBar, tc.n, tc.errorBar)
+			b := estimateBar(tc.sample, confidence)
+			if b.N != tc.n || b.ErrorBar != tc.errorBar || b.Whisker != tc.whisker || (b.N > 0 && b.Stat != StatMedian) {
+				t.Fatalf("got %+v, want N=%d ErrorBar=%v Whisker=%q", b, tc.n, tc.errorBar, tc.whisker)
 			}
-			const eps = 1e-5
-			if math.Abs(b.Value-tc.value) > eps || math.Abs(b.Lo-tc.lo) > eps || math.Abs(b.Hi-tc.hi) > eps {
+			if b.Value != tc.value || b.Lo != tc.lo || b.Hi != tc.hi {
 				t.Errorf("got %g [%g, %g], want %g [%g, %g]", b.Value, b.Lo, b.Hi, tc.value, tc.lo, tc.hi)
 			}
 		})
 	}
-}
-
-func TestTQuantile(t *testing.T) {
-	for _, tc := range []struct{ p, df, want float64 }{
-		{0.975, 1, 12.7062047},
-		{0.975, 2, 4.3026527},
-		{0.975, 5, 2.5705818},
-		{0.975, 10, 2.2281389},
-		{0.975, 30, 2.0422725},
-		{0.975, 1000, 1.9623391},
-		{0.95, 4, 2.1318468},
-		{0.995, 3, 5.8409093},
-		{0.025, 4, -2.7764451},
-		{0.5, 7, 0},
-	} {
-		if got := tQuantile(tc.p, tc.df); math.Abs(got-tc.want) > 1e-6 {
-			t.Errorf("tQuantile(%g, %g) = %.8f, want %.7f", tc.p, tc.df, got, tc.want)
-		}
+	if e.Unbounded {
+		t.Fatalf("six runs gave an unbounded interval: %+v", e)
 	}
 }
 
-// TestThroughputBarSummary checks when a cell's Summary is used.
+// TestThroughputBarSummary: the runs decide; a cell without runs falls back
+// on its Summary.
 func TestThroughputBarSummary(t *testing.T) {
 	runs := func(xs ...float64) []results.Run {
 		var rs []results.Run
@@ -299,27 +281,39 @@ func TestThroughputBarSummary(t *testing.T) {
 	sum := func(e results.Estimate) map[string]results.OpSummary {
 		return map[string]results.OpSummary{"read": {OpsPerSec: e}}
 	}
-	bounded := results.Estimate{Median: 100, Lo: 95, Hi: 104, Confidence: 0.95, N: 6}
-	unbounded := results.Estimate{Median: 100, Lo: 90, Hi: 110, Confidence: 0.75, N: 3}
+	bounded := results.Estimate{Median: 100, Lo: 95, Hi: 104, Confidence: 0.96875, N: 6}
+	unbounded := results.Estimate{Median: 100, Lo: 90, Hi: 110, Confidence: 0.75, N: 3, Unbounded: true}
 
 	b := throughputBar(&cell{runs: runs(90, 100, 110), summary: sum(bounded)}, "read")
-	if b.Stat != StatMedian || b.Value != 100 || b.Lo != 95 || b.Hi != 104 || !b.ErrorBar || b.N != 6 {
-		t.Errorf("bounded summary: got %+v", b)
+	if b.Value != 100 || b.Lo != 90 || b.Hi != 110 || b.Whisker != WhiskerRange {
+		t.Errorf("three runs: got %+v, want their median and range", b)
 	}
-	b = throughputBar(&cell{runs: runs(90, 100, 110), summary: sum(unbounded)}, "read")
-	if b.Stat != StatMean || math.Abs(b.Hi-124.841377) > 1e-5 || !b.ErrorBar {
-		t.Errorf("unbounded summary with runs: got %+v, want the mean with its t interval", b)
+	b = throughputBar(&cell{summary: sum(bounded)}, "read")
+	if b.Value != 100 || b.Lo != 95 || b.Hi != 104 || b.Whisker != WhiskerCI || b.N != 6 {
+		t.Errorf("bounded summary without runs: got %+v", b)
 	}
 	b = throughputBar(&cell{summary: sum(unbounded)}, "read")
-	if b.Stat != StatMedian || b.Value != 100 || b.ErrorBar || b.N != 3 {
-		t.Errorf("unbounded summary without runs: got %+v, want the median without error bar", b)
-	}
-	b = throughputBar(&cell{runs: runs(42)}, "read")
-	if b.Value != 42 || b.ErrorBar || b.N != 1 {
-		t.Errorf("one run: got %+v", b)
+	if b.Value != 100 || b.Whisker != WhiskerRange || b.N != 3 {
+		t.Errorf("unbounded summary without runs: got %+v, want the median and range", b)
 	}
 	if b := throughputBar(&cell{runs: runs(42)}, "punch"); b.N != 0 {
 		t.Errorf("absent op: got %+v, want no bar", b)
+	}
+}
+
+// TestFormatUnit: axis labels in human units.
+func TestFormatUnit(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		unit string
+		want string
+	}{
+		{850, "ns", "850ns"}, {1000, "ns", "1µs"}, {2500, "ns", "2.5µs"}, {1e6, "ns", "1ms"},
+		{1e9, "ns", "1s"}, {0, "ns", "0"}, {1e6, "", "1M"}, {1500, "", "1.5k"},
+	} {
+		if got := formatUnit(tc.v, tc.unit); got != tc.want {
+			t.Errorf("formatUnit(%g, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
+		}
 	}
 }
 
@@ -398,6 +392,21 @@ func TestFormatSI(t *testing.T) {
 // TestMemoryChart: a file whose runs sampled the resident set gets a memory
 // chart, the largest RSS of each interval in MiB at the interval's middle,
 // from the first run of each cell that has samples; one that did not, none.
+// memoryFixture is the no-sweep fixture with a resident set sampled in every
+// interval: 100 MiB upwards, 10 MiB more per cell.
+func memoryFixture(t *testing.T) *results.File {
+	f := noSweepFixture(t)
+	for i := range f.Results {
+		for j := range f.Results[i].Runs {
+			r := &f.Results[i].Runs[j]
+			for k := range r.Intervals {
+				r.Intervals[k].RSSBytes = int64(100+10*i+k) << 20
+			}
+		}
+	}
+	return f
+}
+
 func TestMemoryChart(t *testing.T) {
 	f := noSweepFixture(t)
 	memory := func() []Chart {
