@@ -73,6 +73,7 @@ func decode(data []byte) (*File, error) {
 	if err := json.Unmarshal(data, f); err != nil {
 		return nil, err
 	}
+	f.Config = NormalizeConfig(f.Config)
 	return f, nil
 }
 
@@ -115,6 +116,21 @@ func Write(path string, f *File) error {
 	if out.Schema == 0 {
 		out.Schema = Schema
 	}
+	out.Config = NormalizeConfig(out.Config)
+	// Lists are lists: a cell that never ran has "runs": [], not null.
+	out.Results = append(make([]Cell, 0, len(f.Results)), f.Results...)
+	longest := 0
+	for i := range out.Results {
+		if out.Results[i].Runs == nil {
+			out.Results[i].Runs = []Run{}
+		}
+		for _, r := range out.Results[i].Runs {
+			for _, l := range r.Locks {
+				longest = max(longest, len(l.WaitHist), len(l.HoldHist))
+			}
+		}
+	}
+	out.LockHistBucketsNs = HistLowerBounds(longest)
 	data, err := json.MarshalIndent(&out, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

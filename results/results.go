@@ -47,6 +47,12 @@ type File struct {
 	// Name is the config's name, repeated here so readers need not parse Config.
 	Name    string `json:"name"`
 	Results []Cell `json:"results"`
+	// LockHistBucketsNs are the lower bounds in nanoseconds of the buckets of
+	// every lock histogram in the file (LockStat.WaitHist, HoldHist): bucket i
+	// counts [LockHistBucketsNs[i], LockHistBucketsNs[i+1]), the last one
+	// everything from its bound. Write fills it, as long as the longest
+	// histogram; absent when there is none.
+	LockHistBucketsNs []int64 `json:"lock_hist_buckets_ns,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -274,6 +280,23 @@ func HistBucket(ns int64) int {
 		return 0
 	}
 	return min(bits.Len64(uint64(ns)), HistBuckets-1)
+}
+
+// HistLowerBounds returns the lower bounds in nanoseconds of the first n buckets
+// of a lock histogram: 0, 1, 2, 4, ... (bucket 0 counts 0 ns, bucket i > 0
+// [2^(i-1), 2^i)); nil for n = 0.
+func HistLowerBounds(n int) []int64 {
+	if n == 0 {
+		return nil
+	}
+	out := make([]int64, n)
+	for i := 1; i < n; i++ {
+		out[i] = int64(HistBound(i - 1))
+		if i == 1 {
+			out[i] = 1
+		}
+	}
+	return out
 }
 
 // HistBound is the upper bound in nanoseconds of bucket i of a lock histogram.
