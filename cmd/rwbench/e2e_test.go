@@ -113,10 +113,16 @@ func TestEndToEnd(t *testing.T) {
 
 	stdout, stderr := mustRun(t, exitOK, "run", "-o", out, "-plots", plotDir, cfg)
 	checkFile(t, out, []string{results.ParamsString(nil)}, 2)
-	for _, want := range []string{"config tiny", "none", "invalidate", "read", "punch"} {
+	for _, want := range []string{"config tiny", "none", "invalidate", "read", "punch", "fsck"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("summary does not contain %q:\n%s", want, stdout)
 		}
+	}
+	// Short, and ending with its answer: the fastest and slowest cell per op.
+	printed := strings.Split(strings.TrimSpace(stdout), "\n")
+	errLines := strings.Count(stderr, "\n")
+	if last := printed[len(printed)-1]; len(printed)+errLines >= 40 || !strings.HasPrefix(last, "punch: fastest") {
+		t.Errorf("%d lines of output, the last %q not the answer's:\n%s", len(printed)+errLines, last, stdout)
 	}
 	if !strings.Contains(stderr, "rwbench: results written to "+out+"\n") || !strings.Contains(stderr, "plots written to "+plotDir) {
 		t.Errorf("stderr:\n%s", stderr)

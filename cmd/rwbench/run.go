@@ -46,7 +46,7 @@ func parseRunArgs(args []string, stderr io.Writer) (*runArgs, error) {
 	fs.BoolVar(&a.quiet, "q", false, "print no summary")
 	fs.BoolVar(&a.verbose, "v", false, "print the full report (every op's latencies, the lock, memory and calibration tables) instead of the short one")
 	failOn := fs.String("fail-on", defaultFailOn, "exit 1 when the results show any of these comma-separated `problems`: "+
-		"findings (stale, foreign or corrupt data under a strategy that must be clean: every one but none), fsck (a failed after-run check), "+
+		"findings (stale, foreign or corrupt data under a strategy that must be clean: every one but none), fsck (a failed after-run check under such a strategy), "+
 		"validator (lock validator findings), stalled (a job that completed no op, or under half what its rate asks); none: never")
 	fs.StringVar(&a.plotDir, "plots", "", "also write plots of the results into `DIR`")
 	fs.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (every cell) to `FILE`")
