@@ -973,26 +973,3 @@ func parseDuration(s string) (float64, bool) {
 	}
 	return d.Seconds(), true
 }
-
-// formatSI formats v with 3 significant digits and a k, M, G or T suffix.
-func formatSI(v float64) string {
-	if v == 0 || !isFinite(v) {
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	// Round to 3 significant digits first, so that 999999 is 1M and not 1e+03k.
-	scale := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-2)
-	v = math.Round(v/scale) * scale
-	a := math.Abs(v)
-	suffix := ""
-	switch {
-	case a >= 1e12:
-		v, suffix = v/1e12, "T"
-	case a >= 1e9:
-		v, suffix = v/1e9, "G"
-	case a >= 1e6:
-		v, suffix = v/1e6, "M"
-	case a >= 1e3:
-		v, suffix = v/1e3, "k"
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64) + suffix
-}
