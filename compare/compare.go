@@ -14,13 +14,19 @@
 // on real but negligible changes, size alone on noise.
 //
 // Two files are only comparable when they measured the same thing: the same schema
-// and the same resolved config, ignoring nothing but "description". Otherwise
-// Compare returns an *IncompatibleError naming the differing config keys
-// (results.DiffConfig), and the command exits 2, which CI must not read as "no
-// regression". The U test cannot reach a small p with few runs (at alpha 0.05 it
-// needs 4 per side however different the runs are); the report then carries a
-// one-line warning rather than a reassuring "no change". Cells or ops present in
-// one file only are listed as added or removed and are not failures.
+// and the same resolved config, ignoring "description" and the keys of
+// Options.Ignore (a deliberate change). Otherwise Compare returns an
+// *IncompatibleError naming the differing config keys (results.DiffConfig), and
+// the command exits 2, which CI must not read as "no regression". The U test
+// cannot reach a small p with few runs (at alpha 0.05 it needs 4 per side
+// however different the runs are), and with much noise it misses large changes:
+// so each comparison also gives the smallest worsening it could have detected
+// at the runs' noise (power.go), and one that could not have seen a change of
+// the threshold's size is "inconclusive" rather than "~". The answer is one of
+// three (verdict.go): a regression (exit 1), no regression detected (exit 0), or
+// inconclusive (exit 4) when some comparison could not have seen one, or the new
+// file is partial, failed, without runs or without cells of the old one. Cells
+// or ops only in the new file are listed as added.
 //
 // Compare builds a Report; Report.Write renders it as text (benchstat-like
 // tables), Markdown (for a CI step summary) or JSON; Main is the command.
