@@ -28,8 +28,11 @@ type Answer struct {
 	// Validator are the cells with lock validator findings.
 	Validator []string
 	// Stalled are the jobs that completed no op, or far fewer than their rate
-	// asks (results.Stalled), as "cell job".
+	// asks (results.Stalled), as "cell job: what".
 	Stalled []string
+	// StalledByJob are the same, one line per job with its cells, for a
+	// person: "punch in none (0 ops in 1 of 2 runs); perpage (...)".
+	StalledByJob []string
 }
 
 // mayFind reports whether the oracle is expected to find stale data under
@@ -63,32 +66,44 @@ func Asked(f *results.File) map[string]map[string]float64 {
 	return out
 }
 
-// stalledJobs returns, per job key of c that stalled in some run, a note like
-// "0 ops in 2 of 2 runs" or "4.0/s of 20/s asked in 1 of 2 runs".
-func stalledJobs(c *results.Cell, asked map[string]float64) map[string]string {
-	out := map[string]string{}
+// stall is how a job of a cell stalled: in n of its runs, zero of them
+// without a single op; low is the most ops/s of the others, asked what the
+// job asks (0 for a closed loop).
+type stall struct {
+	n, zero, runs int
+	low, asked    float64
+}
+
+// String is a note like "0 ops in 2 of 2 runs" or "at most 4.00/s of 20.0/s
+// asked in 1 of 2 runs".
+func (st stall) String() string {
+	var parts []string
+	if st.zero > 0 {
+		parts = append(parts, fmt.Sprintf("0 ops in %d", st.zero))
+	}
+	if st.n > st.zero {
+		parts = append(parts, fmt.Sprintf("at most %s/s of %s/s asked in %d", FormatSI(st.low), FormatSI(st.asked), st.n-st.zero))
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf(" of %d runs", st.runs)
+}
+
+// stalledJobs returns how each job of c that stalled in some run stalled.
+func stalledJobs(c *results.Cell, asked map[string]float64) map[string]stall {
+	out := map[string]stall{}
 	for _, key := range results.CellOps(c) {
-		n, zero := 0, 0
-		var low float64
+		st := stall{runs: len(c.Runs), asked: asked[key]}
 		for i := range c.Runs {
 			if results.Stalled(&c.Runs[i], key, asked[key]) {
-				n++
+				st.n++
 				if c.Runs[i].Ops[key].Count == 0 {
-					zero++
+					st.zero++
 				} else {
-					low = max(low, c.Runs[i].Ops[key].OpsPerSec)
+					st.low = max(st.low, c.Runs[i].Ops[key].OpsPerSec)
 				}
 			}
 		}
-		var parts []string
-		if zero > 0 {
-			parts = append(parts, fmt.Sprintf("0 ops in %d", zero))
-		}
-		if n > zero {
-			parts = append(parts, fmt.Sprintf("at most %s/s of %s/s asked in %d", FormatSI(low), FormatSI(asked[key]), n-zero))
-		}
-		if n > 0 {
-			out[key] = strings.Join(parts, ", ") + fmt.Sprintf(" of %d runs", len(c.Runs))
+		if st.n > 0 {
+			out[key] = st
 		}
 	}
 	return out
@@ -106,8 +121,11 @@ func cellName(c *results.Cell) string {
 func AnswerOf(f *results.File) *Answer {
 	a := &Answer{}
 	asked := Asked(f)
-	var clean, racy, expectedFsck []string
-	findings := map[string][]string{} // by strategy: "N stale (read M, ...)" per cell
+	var clean, racy, expectedFsck, stalledKeys []string
+	stalledBy := map[string][]string{} // by job key: "cell n/runs"
+	zeroRuns := map[string]int{}       // by job key: runs without an op
+	askedBy := map[string]float64{}    // by job key: ops/s asked
+	findings := map[string][]string{}  // by strategy: "N stale (read M, ...)" per cell
 	for ci := range f.Results {
 		c := &f.Results[ci]
 		var stale, foreign, corrupt int64
@@ -169,8 +187,27 @@ func AnswerOf(f *results.File) *Answer {
 		}
 		results.SortKeys(keys, nil)
 		for _, k := range keys {
-			a.Stalled = append(a.Stalled, name+" "+k+": "+st[k])
+			a.Stalled = append(a.Stalled, name+" "+k+": "+st[k].String())
+			if _, ok := stalledBy[k]; !ok {
+				stalledKeys = append(stalledKeys, k)
+			}
+			stalledBy[k] = append(stalledBy[k], fmt.Sprintf("%s %d/%d", name, st[k].n, st[k].runs))
+			if st[k].zero > 0 {
+				zeroRuns[k] += st[k].zero
+			}
+			askedBy[k] = st[k].asked
 		}
+	}
+	results.SortKeys(stalledKeys, nil)
+	for _, k := range stalledKeys {
+		why := "completed no op"
+		if askedBy[k] > 0 {
+			why = fmt.Sprintf("completed under half the %s/s it asks", FormatSI(askedBy[k]))
+			if zeroRuns[k] > 0 {
+				why += fmt.Sprintf(" (no op at all in %d)", zeroRuns[k])
+			}
+		}
+		a.StalledByJob = append(a.StalledByJob, fmt.Sprintf("%s %s in runs of %s", k, why, strings.Join(stalledBy[k], ", ")))
 	}
 	for _, s := range strategiesOf(f) {
 		if len(findings[s]) > 0 {
@@ -201,7 +238,7 @@ func AnswerOf(f *results.File) *Answer {
 	if len(a.Validator) > 0 {
 		a.Lines = append(a.Lines, "lock validator: findings in "+strings.Join(a.Validator, ", ")+" (listed by rwbench report)")
 	}
-	for _, s := range a.Stalled {
+	for _, s := range a.StalledByJob {
 		a.Lines = append(a.Lines, "STALLED: "+s)
 	}
 	a.Lines = append(a.Lines, extremes(f, asked)...)

@@ -51,7 +51,7 @@ func TestAnswer(t *testing.T) {
 		"invalidate: STALE DATA under a strategy that must be clean",
 		"irwsem: clean",
 		"fsck: FAILED in invalidate (1 of 2 runs)",
-		"STALLED: irwsem punch",
+		"STALLED: punch completed under half the 20.0/s it asks (no op at all in 1) in runs of irwsem 2/2",
 		"read: fastest none 525 ops/s, slowest irwsem 325 ops/s",
 	} {
 		if !strings.Contains(text, want) {

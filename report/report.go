@@ -219,8 +219,8 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 				mb := fmtMB(medianOf(c, op, true, func(o results.OpStats) float64 { return o.BytesPerSec }))
 				stale, foreign, torn := findings(c, op, oi == 0, n)
 				flag := ""
-				if note, ok := stalled[op]; ok {
-					flag, flagged = "STALLED: "+note, true
+				if st, ok := stalled[op]; ok {
+					flag, flagged = "STALLED: "+st.String(), true
 				}
 				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), op, strconv.Itoa(s.OpsPerSec.N),
 					rate, mb, p50, p99, p999, errorsOf(c, op), stale, foreign, torn, corruptOf(c), fsckOf(c), flag)

@@ -149,7 +149,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rwbench: %d plots written to %s\n", len(written), a.plotDir)
 	}
 	ans := report.AnswerOf(res)
-	for _, s := range ans.Stalled {
+	for _, s := range ans.StalledByJob {
 		fmt.Fprintf(stderr, "rwbench: stalled: %s\n", s)
 	}
 	if !a.quiet {
