@@ -20,7 +20,8 @@ type Answer struct {
 	// Lines are the answer for a person, one finding each.
 	Lines []string
 	// Findings are the cells of a strategy that must be clean (every one but
-	// none) where the oracle found stale, foreign or corrupt data.
+	// none) where the oracle found stale, foreign, torn (results.Cell.TornIsFinding)
+	// or corrupt data.
 	Findings []string
 	// Fsck are the cells of a strategy that must be clean with a failed
 	// after-run check (under none, a lost write is the race it models).
@@ -128,13 +129,17 @@ func AnswerOf(f *results.File) *Answer {
 	findings := map[string][]string{}  // by strategy: "N stale (read M, ...)" per cell
 	for ci := range f.Results {
 		c := &f.Results[ci]
-		var stale, foreign, corrupt int64
+		var stale, foreign, torn, corrupt int64
+		tornCounts := c.TornIsFinding() // a torn read of the host kernel is reported, not a finding
 		var paths []string
 		for _, key := range results.CellOps(c) {
 			var n int64
 			for i := range c.Runs {
 				x, _ := c.Runs[i].FindingsOf(key)
 				n += x.Stale + x.Foreign
+				if tornCounts {
+					n += x.Torn
+				}
 			}
 			if n > 0 {
 				paths = append(paths, key+" "+strconv.FormatInt(n, 10))
@@ -147,14 +152,20 @@ func AnswerOf(f *results.File) *Answer {
 			stale += v.Stale
 			foreign += v.Foreign
 			corrupt += v.Corrupt
+			if tornCounts {
+				torn += v.Torn
+			}
 			if !c.Runs[i].Fsck.Ok {
 				fsckFailed++
 			}
 			validator += len(c.Runs[i].Violations)
 		}
 		name := cellName(c)
-		if stale+foreign+corrupt > 0 {
+		if stale+foreign+torn+corrupt > 0 {
 			s := fmt.Sprintf("%d stale, %d foreign", stale, foreign)
+			if torn > 0 {
+				s += fmt.Sprintf(", %d torn", torn)
+			}
 			if corrupt > 0 {
 				s += fmt.Sprintf(", %d corrupt", corrupt)
 			}
@@ -224,7 +235,7 @@ func AnswerOf(f *results.File) *Answer {
 		a.Lines = append(a.Lines, fmt.Sprintf("%s: %s: %s", s, what, strings.Join(findings[s], "; ")))
 	}
 	if len(clean) > 0 {
-		a.Lines = append(a.Lines, strings.Join(clean, ", ")+": clean (the oracle found no stale or foreign data)")
+		a.Lines = append(a.Lines, strings.Join(clean, ", ")+": clean (the oracle found no stale, foreign or torn data)")
 	}
 	switch {
 	case len(a.Fsck) > 0:

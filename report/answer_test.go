@@ -101,3 +101,16 @@ func TestAnswerFsckOfNone(t *testing.T) {
 		t.Errorf("answer:\n%s", strings.Join(a.Lines, "\n"))
 	}
 }
+
+// TestAnswerTorn: a torn read is a finding of the model, not of the host
+// kernel, whose buffered read is not atomic against a write.
+func TestAnswerTorn(t *testing.T) {
+	f := answerFile()
+	f.Results[2].Runs[0].Verify.Torn = 2 // irwsem, the model
+	f.Results = append(f.Results, results.Cell{Strategy: "kernel", Target: "kernel", Runs: []results.Run{
+		{Ops: map[string]results.OpStats{"read": {Count: 10, OpsPerSec: 5}}, Verify: results.Verify{Torn: 3}, Fsck: results.Fsck{Ok: true}}}})
+	a := AnswerOf(f)
+	if !slices.Contains(a.Findings, "irwsem") || slices.Contains(a.Findings, "kernel") {
+		t.Errorf("findings %q: want irwsem's torn reads, not the kernel's", a.Findings)
+	}
+}

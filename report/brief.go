@@ -51,8 +51,8 @@ func briefTable(f *results.File) *table {
 		t.header = append(t.header, k)
 		t.right = append(t.right, true)
 	}
-	t.header = append(t.header, "stale", "foreign", "fsck")
-	t.right = append(t.right, true, true, false)
+	t.header = append(t.header, "stale", "foreign", "torn", "fsck")
+	t.right = append(t.right, true, true, true, false)
 	asked := Asked(f)
 	for ci := range f.Results {
 		c := &f.Results[ci]
@@ -72,12 +72,17 @@ func briefTable(f *results.File) *table {
 			}
 			row = append(row, v)
 		}
-		var stale, foreign int64
+		var stale, foreign, torn int64
 		for i := range c.Runs {
 			stale += c.Runs[i].Verify.Stale
 			foreign += c.Runs[i].Verify.Foreign
+			torn += c.Runs[i].Verify.Torn
 		}
-		row = append(row, strconv.FormatInt(stale, 10), strconv.FormatInt(foreign, 10), fsckOf(c))
+		tornS := strconv.FormatInt(torn, 10)
+		if torn > 0 && !c.TornIsFinding() {
+			tornS += " (not a finding)"
+		}
+		row = append(row, strconv.FormatInt(stale, 10), strconv.FormatInt(foreign, 10), tornS, fsckOf(c))
 		t.add(row...)
 	}
 	return t
