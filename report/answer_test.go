@@ -114,3 +114,18 @@ func TestAnswerTorn(t *testing.T) {
 		t.Errorf("findings %q: want irwsem's torn reads, not the kernel's", a.Findings)
 	}
 }
+
+// TestAnswerRealKernelMustBeClean: stale data from a real kernel's target is a
+// finding, not the race none models.
+func TestAnswerRealKernelMustBeClean(t *testing.T) {
+	f := answerFile()
+	f.Results = append(f.Results, results.Cell{Strategy: "xfs", Target: "realfs", Runs: []results.Run{
+		{Ops: map[string]results.OpStats{"read": {Count: 10, OpsPerSec: 5}}, Verify: results.Verify{Stale: 1}, Fsck: results.Fsck{Ok: true}}}})
+	a := AnswerOf(f)
+	if !slices.Contains(a.Findings, "xfs") {
+		t.Errorf("findings %q lack xfs", a.Findings)
+	}
+	if !strings.Contains(strings.Join(a.Lines, "\n"), "xfs: STALE DATA under a strategy that must be clean") {
+		t.Errorf("answer:\n%s", strings.Join(a.Lines, "\n"))
+	}
+}
