@@ -17,7 +17,11 @@ import (
 func WriteBrief(w io.Writer, f *results.File) error {
 	var b strings.Builder
 	b.WriteString(fileLine(f, configNames([]*results.File{f})[0]) + "\n")
-	b.WriteString("machine " + machine.Header(f.Machine) + "\n\n")
+	b.WriteString("machine " + machine.Header(f.Machine) + "\n")
+	for _, l := range conditionLines(f) {
+		b.WriteString(l + "\n")
+	}
+	b.WriteByte('\n')
 	briefTable(f).text(&b)
 	b.WriteString("\nops/s: medians over the runs; ! a job that stalled (see below); every figure: rwbench report FILE\n\n")
 	for _, l := range AnswerOf(f).Lines {
