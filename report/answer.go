@@ -125,6 +125,7 @@ func AnswerOf(f *results.File) *Answer {
 	a := &Answer{}
 	asked := Asked(f)
 	var clean, racy, expectedFsck, stalledKeys []string
+	unchecked := 0 // runs whose check did not run or met I/O errors
 	stalledBy := map[string][]string{} // by job key: "cell n/runs"
 	zeroRuns := map[string]int{}       // by job key: runs without an op
 	askedBy := map[string]float64{}    // by job key: ops/s asked
@@ -158,7 +159,13 @@ func AnswerOf(f *results.File) *Answer {
 			if tornCounts {
 				torn += v.Torn
 			}
-			if !c.Runs[i].Fsck.Ok {
+			switch fk := &c.Runs[i].Fsck; {
+			case fk.Ok:
+			case fk.NotRun || len(fk.Errors) == 0 && len(fk.IOErrors) > 0:
+				// Not a finding about the data: the check did not run, or
+				// I/O errors kept it from looking at all of it.
+				unchecked++
+			default:
 				fsckFailed++
 			}
 			validator += len(c.Runs[i].Violations)
@@ -244,8 +251,11 @@ func AnswerOf(f *results.File) *Answer {
 	switch {
 	case len(a.Fsck) > 0:
 		a.Lines = append(a.Lines, "fsck: FAILED in "+strings.Join(a.Fsck, ", "))
-	case len(expectedFsck) == 0:
+	case len(expectedFsck) == 0 && unchecked == 0:
 		a.Lines = append(a.Lines, "fsck: ok after every run")
+	}
+	if unchecked > 0 {
+		a.Lines = append(a.Lines, fmt.Sprintf("fsck: %d runs not fully checked (interrupted, or I/O errors)", unchecked))
 	}
 	if len(expectedFsck) > 0 {
 		a.Lines = append(a.Lines, "fsck: failed in "+strings.Join(expectedFsck, ", ")+", as the race it models may do")
