@@ -125,7 +125,7 @@ func AnswerOf(f *results.File) *Answer {
 	a := &Answer{}
 	asked := Asked(f)
 	var clean, racy, expectedFsck, stalledKeys []string
-	unchecked := 0 // runs whose check did not run or met I/O errors
+	unchecked := 0                     // runs whose check did not run or met I/O errors
 	stalledBy := map[string][]string{} // by job key: "cell n/runs"
 	zeroRuns := map[string]int{}       // by job key: runs without an op
 	askedBy := map[string]float64{}    // by job key: ops/s asked
