@@ -86,10 +86,18 @@ type Backend struct {
 	Direct *bool `yaml:"direct" json:"direct"`
 	// Force allows overwriting an existing image or device.
 	Force bool `yaml:"force" json:"force"`
-	// Latency is added to every I/O of the memory backend (memory only).
+	// Latency is the memory device's service time per I/O (memory only); I/Os in
+	// service at once overlap it (see blockdev.Device).
 	Latency Duration `yaml:"latency" json:"latency,omitempty"`
 	// Faults injects I/O errors and stalls into the model's store (see Faults).
 	Faults *Faults `yaml:"faults" json:"faults,omitempty"`
+	// Bandwidth is the memory device's transfer rate in bytes per second, shared by
+	// all I/Os: the service time per byte (memory only); 0 is unlimited.
+	Bandwidth Size `yaml:"bandwidth" json:"bandwidth,omitempty"`
+	// QueueDepth is the most I/Os the model keeps in flight on the store (the
+	// request queue's tags) and, for memory, the I/Os the device serves at once;
+	// default 128 (blockdev.DefaultQueueDepth).
+	QueueDepth int `yaml:"queue_depth" json:"queue_depth"`
 }
 
 // Cache sizes the user-space page cache.

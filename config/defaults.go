@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"time"
+
+	"github.com/rwbench/rwbench/blockdev"
 )
 
 // Default values.
@@ -27,8 +29,9 @@ const (
 	DefaultRangeLength     = 64 * KiB  // punch, zero, truncate
 	DefaultAdviseLength    = 128 * KiB // advise
 	DefaultBackendKind     = "file"
-	defaultDirtyBackground = 10 // percent of the cache
-	defaultDirtyLimit      = 20 // percent of the cache
+	DefaultQueueDepth      = blockdev.DefaultQueueDepth // why 128: see there
+	defaultDirtyBackground = 10                         // percent of the cache
+	defaultDirtyLimit      = 20                         // percent of the cache
 )
 
 // rangeOp reports whether op works on a byte range given by Job.Length, and the
@@ -56,6 +59,7 @@ func (c *Config) Defaults() {
 	setDefault(d, &c.Backend.Kind, "backend.kind", DefaultBackendKind)
 	setDefault(d, &c.Backend.Size, "backend.size", DefaultBackendSize)
 	setDefaultPtr(d, &c.Backend.Direct, "backend.direct", true)
+	setDefault(d, &c.Backend.QueueDepth, "backend.queue_depth", DefaultQueueDepth)
 
 	setDefault(d, &c.Cache.Size, "cache.size", DefaultCacheSize)
 	setDefault(d, &c.Cache.DirtyBackground, "cache.dirty_background", percentOf(c.Cache.Size, defaultDirtyBackground))

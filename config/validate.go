@@ -25,6 +25,8 @@ func VerifyModes() []string { return []string{"off", "header", "full"} }
 const (
 	// MaxFaultAround is the largest Cache.FaultAround: one page table's worth of pages.
 	MaxFaultAround = 512
+	// MaxQueueDepth is the largest Backend.QueueDepth: blk-mq's BLK_MQ_MAX_DEPTH.
+	MaxQueueDepth = 10240
 	// MaxFiles is the largest Files.Count.
 	MaxFiles = 1 << 16
 	// MaxThreads is the largest Job.Threads.
@@ -236,6 +238,12 @@ func (c *Config) validateBackend(known Known) *Error {
 	}
 	if b.Latency != 0 && b.Kind != "memory" {
 		return c.errAt("backend.latency", "only for kind memory, not %s", b.Kind)
+	}
+	if b.Bandwidth != 0 && b.Kind != "memory" {
+		return c.errAt("backend.bandwidth", "only for kind memory, not %s", b.Kind)
+	}
+	if b.QueueDepth < 1 || b.QueueDepth > MaxQueueDepth {
+		return c.errAt("backend.queue_depth", "must be between 1 and %d I/Os, got %d", MaxQueueDepth, b.QueueDepth)
 	}
 	return c.validateFaults()
 }

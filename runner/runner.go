@@ -29,6 +29,7 @@ import (
 	"github.com/rwbench/rwbench/machine"
 	"github.com/rwbench/rwbench/oracle"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/vfs"
 	"github.com/rwbench/rwbench/workload"
 )
 
@@ -280,6 +281,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	}
 	locks0 := make(chan []results.LockStat, 1)
 	pool0 := make(chan results.BufferPool, 1)
+	pauses0 := make(chan vfs.DirtyPauses, 1)
 	go func() {
 		select {
 		case <-time.After(time.Until(measureStart)):
@@ -292,6 +294,9 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		locks0 <- lockStats(tg)
 		if bp, ok := tg.(bufferPooler); ok {
 			pool0 <- bp.BufferPool()
+		}
+		if dp, ok := tg.(dirtyPauser); ok {
+			pauses0 <- dp.DirtyPauses()
 		}
 	}()
 	var series chan sampled
@@ -328,6 +333,10 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 		start, end := <-pool0, bp.BufferPool()
 		run.BufferPool = &results.BufferPool{Slabs: end.Slabs,
 			Throttled: end.Throttled - start.Throttled, Loose: end.Loose - start.Loose}
+	}
+	if dp, ok := tg.(dirtyPauser); ok {
+		p := dp.DirtyPauses().Since(<-pauses0)
+		run.DirtyPauses = &results.Pauses{Count: p.Count, TotalNs: p.TotalNs, P99Ns: p.P99Ns, MaxNs: p.MaxNs}
 	}
 	var closeErr error
 	for _, w := range workers {

@@ -66,6 +66,11 @@ type bufferPooler interface {
 	BufferPool() results.BufferPool
 }
 
+// dirtyPauser is a target whose writers pause for dirty throttling (the model).
+type dirtyPauser interface {
+	DirtyPauses() vfs.DirtyPauses
+}
+
 // lockStater is a target that keeps lock statistics (the model).
 type lockStater interface {
 	LockStats() []results.LockStat
@@ -198,7 +203,8 @@ func openStore(c *config.Config, ws *workspace) (blockdev.Store, error) {
 	direct := b.Direct == nil || *b.Direct
 	switch b.Kind {
 	case blockdev.KindMemory:
-		return blockdev.NewMemory(uint64(b.Size)/blockdev.BlockSize-1, b.Latency.D()), nil
+		return blockdev.NewMemoryDevice(uint64(b.Size)/blockdev.BlockSize-1, blockdev.Device{
+			Latency: b.Latency.D(), Bandwidth: int64(b.Bandwidth), Depth: b.QueueDepth}), nil
 	case blockdev.KindBlockDev:
 		return blockdev.OpenBlockDevice(blockdev.Options{Path: ws.image, Size: int64(b.Size), Direct: direct, Force: b.Force})
 	}
@@ -243,6 +249,7 @@ func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, l
 		ReadaheadBytes:       int64(c.Cache.Readahead),
 		FaultAroundPages:     c.Cache.FaultAround,
 		FlushInterval:        c.Cache.Flusher.D(),
+		QueueDepth:           c.Backend.QueueDepth,
 		RaceWindow:           c.RaceWindow.D(),
 		LockTiming:           c.LockStats,
 		Clock:                clk,

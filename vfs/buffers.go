@@ -102,7 +102,10 @@ type bufferPool struct {
 	slabs  int                 // slabs allocated
 	bases  []uintptr           // the slabs' first bytes, sorted: which buffers are the pool's
 	bound  int                 // slabs the pool may hold besides two per task
-	stats  PoolStats
+	// orphans are buffers retired outside any task (see retireOrphans), sealed
+	// once there is a batch of them.
+	orphans []*[PageSize]byte
+	stats   PoolStats
 }
 
 // PoolStats says how the page buffer pool met the demand: see [FS.PoolStats].
@@ -155,6 +158,23 @@ func (bp *bufferPool) seal(bufs []*[PageSize]byte) {
 	}
 	bp.sealed = append(bp.sealed, b)
 	bp.mu.Unlock()
+}
+
+// retireOrphans retires buffers that no task retires: those published over
+// while their page was under writeback, retired when the write completes. They
+// are sealed in whole batches, as a task's are, so that the pool hands out
+// whole batches.
+func (bp *bufferPool) retireOrphans(bufs []*[PageSize]byte) {
+	bp.mu.Lock()
+	bp.orphans = append(bp.orphans, bufs...)
+	var full []*[PageSize]byte
+	if len(bp.orphans) >= retireBatch {
+		full, bp.orphans = bp.orphans, nil
+	}
+	bp.mu.Unlock()
+	if full != nil {
+		bp.seal(full)
+	}
 }
 
 // giveBack returns buffers that were never published to the free list.

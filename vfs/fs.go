@@ -30,9 +30,12 @@ type Options struct {
 	DirtyLimitBytes      int64         // writers throttle above this
 	ReadaheadBytes       int64         // maximum readahead window
 	FaultAroundPages     int           // pages mapped around a read fault; 0 disables
-	FlushInterval        time.Duration // flusher wakeup; 0 disables the flusher (deterministic tests)
-	RaceWindow           time.Duration // sleep between page-cache truncate and block-map change
-	LockTiming           bool          // time lock holds (waits are timed when contended)
+	FlushInterval        time.Duration // flusher wakeup; 0 disables the flusher and writers write back (deterministic tests)
+	// QueueDepth is the most I/Os in flight on the store (the request queue's
+	// tags); 0 is blockdev.DefaultQueueDepth.
+	QueueDepth int
+	RaceWindow time.Duration // sleep between page-cache truncate and block-map change
+	LockTiming bool          // time lock holds (waits are timed when contended)
 	// Clock times the lock waits and holds with LockTiming; nil makes one
 	// (clock.New: the TSC where the machine allows it, about 20 ms to calibrate).
 	Clock *clock.Clock
@@ -49,13 +52,15 @@ type Options struct {
 // measured on.
 type FS struct {
 	store    blockdev.Store
+	queue    *blockdev.Queue // the store's request queue: every read and write goes through it
 	alloc    *blockdev.Allocator
 	strategy Strategy
 	opts     Options
 	inodes   []*Inode
 
 	cache   pageCache
-	buffers bufferPool // page buffers past their grace period
+	buffers bufferPool   // page buffers past their grace period
+	dirty   dirtyControl // dirty throttling: the bandwidth estimate, rate limit and pauses
 
 	graph lockGraph // the lock-class graph, with Validate
 
@@ -100,6 +105,7 @@ type Mapping struct {
 	immap   rankedMutex // i_mmap_rwsem: guards vmas
 	vmas    []*vma
 	nrDirty atomic.Int64
+	wbErr   atomic.Pointer[error] // the first asynchronous writeback error since a wait took it
 
 	entries lockEntries
 }
@@ -126,12 +132,14 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 	}
 	fs := &FS{
 		store:    store,
+		queue:    blockdev.NewQueue(store, o.QueueDepth),
 		alloc:    blockdev.NewAllocator(store.NumBlocks()),
 		strategy: s,
 		opts:     o,
 		kick:     make(chan struct{}, 1),
 	}
 	fs.cache.init(fs)
+	fs.dirty.init(time.Now())
 	fs.buffers.init(o.CacheBytes / PageSize)
 	pages := uint64(size / PageSize)
 	for i := 0; i < files; i++ {
@@ -350,12 +358,14 @@ func (fs *FS) Check() []string {
 	return errs
 }
 
-// Close stops the flusher. It does not close the store.
+// Close stops the flusher and waits for the I/O in flight. It does not close
+// the store.
 func (fs *FS) Close() error {
 	if fs.flusherStop != nil {
 		close(fs.flusherStop)
 		<-fs.flusherDone
 		fs.flusherStop = nil
 	}
+	fs.queue.Drain()
 	return nil
 }

@@ -293,7 +293,7 @@ func (t *Task) syncMmapReadahead(ino *Inode, idx uint64) {
 		start = idx - n/2
 	}
 	ra.start, ra.size, ra.async = start, n, n/4
-	_ = t.readahead(ino, start, n, start+n-n/4)
+	t.readahead(ino, start, n, start+n-n/4)
 }
 
 // faultAround is filemap_map_pages: under the page-table lock, map the cached,
@@ -368,7 +368,9 @@ func (t *Task) pageMkwrite(v *vma, p *Page) (bool, error) {
 		}
 		p.block = blk
 	}
-	t.fs.cache.markDirty(p)
+	if t.fs.cache.markDirty(p) {
+		t.throttle.nrDirtied++
+	}
 	return true, nil
 }
 

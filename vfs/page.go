@@ -28,6 +28,11 @@ type Page struct {
 
 	mapcount atomic.Int32 // page-table entries that map the page
 
+	// wbRetired are the buffers published over while the page was under
+	// writeback, which its write may still be reading: retired when it ends.
+	// Guarded by pageCache.wbMu.
+	wbRetired []*[PageSize]byte
+
 	// slot is the index slot the page was inserted in; set before the page is
 	// published and never changed, so it may be read without the page lock.
 	slot *slot
@@ -53,16 +58,17 @@ var zeroPage = new([PageSize]byte)
 // pageCache is the cache-wide state: page and dirty counts, the LRU and the
 // writeback wait queue.
 type pageCache struct {
-	fs       *FS
-	nrPages  atomic.Int64
-	nrDirty  atomic.Int64
-	maxPages int64
+	fs          *FS
+	nrPages     atomic.Int64
+	nrDirty     atomic.Int64
+	nrWriteback atomic.Int64 // pages under writeback (NR_WRITEBACK)
+	maxPages    int64
 
 	lruMu sync.Mutex
 	head  Page // sentinel of the LRU list: head.next is the most recently added
 	hand  *Page
 
-	wbMu   sync.Mutex
+	wbMu   sync.Mutex // guards the end of writeback (wbCond) and pages' wbRetired
 	wbCond *sync.Cond
 }
 
@@ -145,12 +151,16 @@ func (c *pageCache) remove(p *Page) {
 	c.lruMu.Unlock()
 }
 
-// markDirty sets a locked page dirty and accounts for it.
-func (c *pageCache) markDirty(p *Page) {
+// markDirty sets a locked page dirty and accounts for it; it reports whether
+// the page was clean (the task dirtied a page: nr_dirtied).
+func (c *pageCache) markDirty(p *Page) bool {
 	if p.flags.Or(pgDirty)&pgDirty == 0 {
 		p.mapping.nrDirty.Add(1)
 		c.nrDirty.Add(1)
+		c.fs.dirty.dirtied.Add(1)
+		return true
 	}
+	return false
 }
 
 // newPage allocates a locked, not uptodate page, reclaiming first if the cache
@@ -224,7 +234,26 @@ func (t *Task) publish(p *Page, buf *[PageSize]byte) {
 			break
 		}
 	}
+	if p.has(pgWriteback) && t.fs.cache.retireAfterWriteback(p, old) {
+		return
+	}
 	t.retire(old)
+}
+
+// retireAfterWriteback keeps old, published over on a page under writeback,
+// until the writeback ends: its write, which no task's grace period covers,
+// may still be reading it. It reports false if the writeback has ended.
+func (c *pageCache) retireAfterWriteback(p *Page, old *[PageSize]byte) bool {
+	if old == nil || old == zeroPage {
+		return false
+	}
+	c.wbMu.Lock()
+	defer c.wbMu.Unlock()
+	if !p.has(pgWriteback) {
+		return false
+	}
+	p.wbRetired = append(p.wbRetired, old)
+	return true
 }
 
 // hitFlags are the flags of a page whose data may be in its slot's hit.
@@ -272,9 +301,17 @@ func (c *pageCache) waitWriteback(p *Page) {
 	c.wbMu.Unlock()
 }
 
+// endWriteback ends a page's writeback, wakes its waiters and retires the
+// buffers published over it meanwhile.
 func (c *pageCache) endWriteback(p *Page) {
 	c.wbMu.Lock()
 	p.clear(pgWriteback)
+	c.nrWriteback.Add(-1)
+	old := p.wbRetired
+	p.wbRetired = nil
 	c.wbCond.Broadcast()
 	c.wbMu.Unlock()
+	if old != nil {
+		c.fs.buffers.retireOrphans(old)
+	}
 }

@@ -204,11 +204,48 @@ func (t *Task) updatePage(ino *Inode, p *Page) (bool, error) {
 	return true, t.readPages(ino, []*Page{p})
 }
 
-// readPages is ->read_folio / ->readahead for locked pages: map each page's block
-// (caching the block number in the page, as a buffer head does), read runs of
-// consecutive blocks with one vectored I/O, and mark the pages uptodate. Holes
-// and unwritten extents read as zeros without I/O.
+// readPages is ->read_folio for locked pages, waiting for the I/O: map each
+// page's block (mapBlocks), read runs of consecutive blocks with one vectored
+// I/O each through the queue, and mark the pages uptodate.
 func (t *Task) readPages(ino *Inode, pages []*Page) error {
+	var firstErr error
+	t.mapBlocks(ino, pages, func(*Page) {}, func(run []*Page) {
+		bufs, iov := t.readBuffers(len(run), t.iov[:0])
+		t.iov = iov
+		err := t.fs.queue.Read(run[0].block, iov)
+		if err := endRead(ino, run, bufs, err); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	})
+	return firstErr
+}
+
+// submitRead is ->readahead: like readPages, but it submits the runs' I/O and
+// returns; each run's completion marks its pages uptodate (or in error) and
+// unlocks them, so a reader that wants one waits on its page lock, as in the
+// kernel. The task hands the page locks to the I/O (hold times end at submit).
+func (t *Task) submitRead(ino *Inode, pages []*Page, site Site) {
+	hole := func(p *Page) { t.unlockPage(p, site) }
+	t.mapBlocks(ino, pages, hole, func(run []*Page) {
+		run = append([]*Page(nil), run...) // the caller reuses pages
+		bufs, iov := t.readBuffers(len(run), nil)
+		for _, p := range run {
+			t.released(p, ClassPage, site, Exclusive)
+		}
+		t.fs.queue.Submit(false, run[0].block, iov, func(err error) {
+			_ = endRead(ino, run, bufs, err) // an error resurfaces on the page's next read
+			for _, p := range run {
+				p.lock.Unlock()
+			}
+		})
+	})
+}
+
+// mapBlocks looks up the block of each locked page (caching the block number in
+// the page, as a buffer head does), makes holes and unwritten extents uptodate
+// zero pages (and calls hole on each), and calls read for each run of pages on
+// consecutive blocks.
+func (t *Task) mapBlocks(ino *Inode, pages []*Page, hole func(*Page), read func(run []*Page)) {
 	ino.bmapLock.RLock()
 	for _, p := range pages {
 		b := ino.bmap[p.index]
@@ -218,12 +255,12 @@ func (t *Task) readPages(ino *Inode, pages []*Page) error {
 		p.block = b
 	}
 	ino.bmapLock.RUnlock()
-	var firstErr error
 	for i := 0; i < len(pages); {
 		p := pages[i]
 		if p.block == 0 {
 			p.data.Store(zeroPage)
 			p.set(pgUptodate)
+			hole(p)
 			i++
 			continue
 		}
@@ -231,56 +268,59 @@ func (t *Task) readPages(ino *Inode, pages []*Page) error {
 		for j < len(pages) && pages[j].block == pages[j-1].block+1 {
 			j++
 		}
-		iov := t.iov[:0]
-		bufs := make([]*[PageSize]byte, j-i)
-		for k := range bufs {
-			bufs[k] = t.pageBuffer()
-			iov = append(iov, bufs[k][:])
-		}
-		t.iov = iov
-		if err := t.fs.store.ReadBlocks(p.block, iov); err != nil {
-			for _, q := range pages[i:j] {
-				q.set(pgError)
-			}
-			if firstErr == nil {
-				firstErr = fmt.Errorf("file %d page %d block %d: %w", ino.ino, p.index, p.block, err)
-			}
-		} else {
-			for k, q := range pages[i:j] {
-				q.data.Store(bufs[k])
-				q.set(pgUptodate)
-			}
-		}
+		read(pages[i:j])
 		i = j
 	}
-	return firstErr
+}
+
+// readBuffers returns n fresh page buffers and iov, extended with their bytes.
+func (t *Task) readBuffers(n int, iov [][]byte) ([]*[PageSize]byte, [][]byte) {
+	bufs := make([]*[PageSize]byte, n)
+	for k := range bufs {
+		bufs[k] = t.pageBuffer()
+		iov = append(iov, bufs[k][:])
+	}
+	return bufs, iov
+}
+
+// endRead ends the read of a run of pages: on success their data is bufs and
+// they are uptodate, on failure they are marked in error.
+func endRead(ino *Inode, run []*Page, bufs []*[PageSize]byte, err error) error {
+	if err != nil {
+		for _, q := range run {
+			q.set(pgError)
+		}
+		return fmt.Errorf("file %d page %d block %d: %w", ino.ino, run[0].index, run[0].block, err)
+	}
+	for k, q := range run {
+		q.data.Store(bufs[k])
+		q.clear(pgError)
+		q.set(pgUptodate)
+	}
+	return nil
 }
 
 // readahead is page_cache_ra_unbounded: allocate and insert locked pages for
 // [start, start+n) that are not cached, mark the page at mark for async
-// readahead, then read them all and unlock them.
-func (t *Task) readahead(ino *Inode, start, n, mark uint64) error {
+// readahead, and submit their reads. It does not wait for the I/O: the
+// strategy's lock at the readahead site covers allocation, insertion and
+// submission, as the kernel's invalidate_lock does, and the locked pages keep
+// punch away until their reads complete.
+func (t *Task) readahead(ino *Inode, start, n, mark uint64) {
 	size := uint64(ino.size.Load())
 	end := min(start+n, (size+PageSize-1)/PageSize, ino.maxPages)
 	if start >= end {
-		return nil
+		return
 	}
 	m, s := &ino.Mapping, t.fs.strategy
 	s.Enter(t, m, SiteReadahead, start, end-1)
 	defer s.Exit(t, m, SiteReadahead, start, end-1)
 	var pages []*Page
-	var firstErr error
 	submit := func() {
-		if len(pages) == 0 {
-			return
+		if len(pages) > 0 {
+			t.submitRead(ino, pages, SiteReadahead)
+			pages = pages[:0]
 		}
-		if err := t.readPages(ino, pages); err != nil && firstErr == nil {
-			firstErr = err
-		}
-		for _, p := range pages {
-			t.unlockPage(p, SiteReadahead)
-		}
-		pages = pages[:0]
 	}
 	for i := start; i < end; i++ {
 		if m.slots[i].page.Load() != nil {
@@ -307,7 +347,6 @@ func (t *Task) readahead(ino *Inode, start, n, mark uint64) error {
 		pages = append(pages, p)
 	}
 	submit()
-	return firstErr
 }
 
 func (t *Task) raMax() uint64 { return uint64(max(t.fs.opts.ReadaheadBytes/PageSize, 1)) }
@@ -354,7 +393,7 @@ func (t *Task) syncReadahead(ino *Inode, idx, req uint64) {
 	if ra.async > 0 {
 		mark = ra.start + ra.size - ra.async
 	}
-	_ = t.readahead(ino, ra.start, ra.size, mark) // errors resurface on the page read
+	t.readahead(ino, ra.start, ra.size, mark) // errors resurface on the page read
 }
 
 // asyncReadahead is page_cache_async_ra, run when a read meets a page with the
@@ -371,10 +410,13 @@ func (t *Task) asyncReadahead(ino *Inode, p *Page) {
 		ra.start, ra.size = p.index+1, max
 	}
 	ra.async = ra.size
-	_ = t.readahead(ino, ra.start, ra.size, ra.start)
+	t.readahead(ino, ra.start, ra.size, ra.start)
 }
 
 // Advise is fadvise(WILLNEED): force_page_cache_ra over the range, in windows.
+// Like the kernel's, it submits the reads and returns without waiting for them
+// (their errors surface on the pages' next reads), so the strategy's lock at
+// the advise site covers the submission only.
 func (t *Task) Advise(file int, off, length int64) error {
 	t.opStart()
 	defer t.opDone()
@@ -387,9 +429,7 @@ func (t *Task) Advise(file int, off, length int64) error {
 	defer s.Exit(t, m, SiteAdvise, first, end-1)
 	step := t.raMax()
 	for i := first; i < end; i += step {
-		if err := t.readahead(ino, i, min(step, end-i), ^uint64(0)); err != nil {
-			return err
-		}
+		t.readahead(ino, i, min(step, end-i), ^uint64(0))
 	}
 	return nil
 }

@@ -26,9 +26,11 @@ type Task struct {
 	offCPU atomic.Bool
 	// contexts maps each lock context the task has validated to the stack of
 	// its first acquisition (see checkAcquire).
-	contexts map[uint64][]uintptr
-	mm       *MM
-	ra       []raState
+	contexts  map[uint64][]uintptr
+	mm        *MM
+	ra        []raState
+	throttle  throttle // dirty throttling (balanceDirty)
+	wroteBack int64    // pages the task put under writeback
 
 	strategyState []any // see PushStrategyState
 
@@ -56,6 +58,7 @@ func (fs *FS) NewTask() *Task {
 	if fs.opts.LockTiming {
 		t.hist = new(lockHist)
 	}
+	t.throttle.nrDirtiedPause = dirtyPollThresh // a new task's, as fork sets it
 	t.mm = newMM(len(fs.inodes))
 	fs.buffers.register(&t.qs)
 	fs.tasksMu.Lock()

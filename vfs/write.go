@@ -1,7 +1,6 @@
 package vfs
 
 import (
-	"errors"
 	"fmt"
 	"time"
 )
@@ -78,7 +77,9 @@ func (t *Task) writePage(ino *Inode, idx uint64, src []byte) error {
 	copy(buf[:], src)
 	t.publish(p, buf)
 	p.set(pgUptodate)
-	t.fs.cache.markDirty(p)
+	if t.fs.cache.markDirty(p) {
+		t.throttle.nrDirtied++
+	}
 	markAccessed(p)
 	return nil
 }
@@ -102,30 +103,6 @@ func (fs *FS) blockForWrite(ino *Inode, idx uint64) (uint64, error) {
 	}
 	ino.bmap[idx] = b
 	return b, nil
-}
-
-// balanceDirty is balance_dirty_pages: above the background threshold it wakes
-// the flusher; above the dirty limit the writer writes back pages itself until
-// the cache is under the limit again.
-func (t *Task) balanceDirty() error {
-	fs := t.fs
-	dirty := fs.cache.nrDirty.Load() * PageSize
-	if dirty <= fs.opts.DirtyBackgroundBytes {
-		return nil
-	}
-	select {
-	case fs.kick <- struct{}{}:
-	default:
-	}
-	for _, ino := range fs.inodes {
-		if fs.cache.nrDirty.Load()*PageSize <= fs.opts.DirtyLimitBytes {
-			return nil
-		}
-		if err := t.writebackRange(ino, 0, ino.maxPages, false); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // wbPage is a page prepared for writeback: cleaned, under writeback, with the
@@ -173,6 +150,8 @@ func (t *Task) prepareWriteback(p *Page, wait bool) (wbPage, bool, error) {
 		p.block = blk
 	}
 	p.set(pgWriteback)
+	c.nrWriteback.Add(1)
+	t.wroteBack++
 	p.clear(pgDirty)
 	m.nrDirty.Add(-1)
 	c.nrDirty.Add(-1)
@@ -182,50 +161,70 @@ func (t *Task) prepareWriteback(p *Page, wait bool) (wbPage, bool, error) {
 // maxWriteback is the most pages one vectored write carries.
 const maxWriteback = 256
 
-// submitWriteback writes prepared pages whose blocks are consecutive with one
-// vectored write, as a merged bio would, and ends their writeback.
-func (t *Task) submitWriteback(ino *Inode, run []wbPage) error {
+// submitWriteback submits the write of prepared pages whose blocks are
+// consecutive as one vectored I/O, as a merged bio, and returns; the I/O's
+// completion ends their writeback, counts them written (the bandwidth estimate
+// of dirty throttling) and records an error in the mapping for the next wait
+// to report (mapping_set_error).
+func (t *Task) submitWriteback(ino *Inode, run []wbPage) {
 	if len(run) == 0 {
-		return nil
+		return
 	}
-	t.iov = t.iov[:0]
-	for _, w := range run {
-		t.iov = append(t.iov, w.data[:])
+	run = append([]wbPage(nil), run...) // the caller reuses its run
+	iov := make([][]byte, len(run))
+	for i, w := range run {
+		iov[i] = w.data[:]
 	}
-	err := t.fs.store.WriteBlocks(run[0].blk, t.iov)
-	for _, w := range run {
+	fs := t.fs
+	fs.queue.Submit(true, run[0].blk, iov, func(err error) {
 		if err != nil {
-			// The write I/O failed: the block still holds older data, so the page
-			// must not be clean, or reclaim would drop the only good copy and the
-			// next read would get the old block (the kernel instead records the
-			// error, mapping_set_error's AS_EIO, and loses the data). It stays
-			// dirty and the next writeback retries it. Its writeback flag is still
-			// set, so truncation, which waits for that flag before removing the
-			// page, cannot have taken it out of its mapping.
-			t.fs.cache.markDirty(w.p)
+			ino.Mapping.setError(fmt.Errorf("writeback of file %d page %d to block %d: %w", ino.ino, run[0].p.index, run[0].blk, err))
+		} else {
+			fs.dirty.written.Add(int64(len(run)))
 		}
-		t.fs.cache.endWriteback(w.p)
-	}
-	if err != nil {
-		return fmt.Errorf("writeback of file %d page %d to block %d: %w", ino.ino, run[0].p.index, run[0].blk, err)
+		for _, w := range run {
+			if err != nil {
+				// The write I/O failed: the block still holds older data, so the page
+				// must not be clean, or reclaim would drop the only good copy and the
+				// next read would get the old block (the kernel instead records the
+				// error, mapping_set_error's AS_EIO, and loses the data). It stays
+				// dirty and the next writeback retries it. Its writeback flag is still
+				// set, so truncation, which waits for that flag before removing the
+				// page, cannot have taken it out of its mapping.
+				fs.cache.markDirty(w.p)
+			}
+			fs.cache.endWriteback(w.p)
+		}
+	})
+}
+
+// setError records the first writeback error since the last wait took it.
+func (m *Mapping) setError(err error) { m.wbErr.CompareAndSwap(nil, &err) }
+
+// takeError returns and clears the recorded writeback error.
+func (m *Mapping) takeError() error {
+	if e := m.wbErr.Swap(nil); e != nil {
+		return *e
 	}
 	return nil
 }
 
-// writebackRange is ->writepages over [first, end): it writes back the dirty
-// pages, merging runs of consecutive blocks; with wait it also waits for
-// writeback already in flight (filemap_write_and_wait_range).
+// writebackRange is ->writepages over [first, end): it submits the writes of
+// the dirty pages, merging runs of consecutive blocks, without waiting for
+// them; with wait it then waits for them and for writeback already in flight,
+// and reports the mapping's writeback error (filemap_write_and_wait_range).
 func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 	m := &ino.Mapping
 	var run []wbPage
-	flush := func() error {
+	flush := func() {
 		if len(run) == 0 {
-			return nil
+			return
 		}
-		err := t.submitWriteback(ino, run)
+		t.submitWriteback(ino, run)
 		run = run[:0]
-		t.quiescent() // the run is written: nothing loaded before is used after
-		return err
+		// The run is submitted: the task uses nothing it loaded before, and the
+		// I/O's buffers are kept from reuse until it completes (see publish).
+		t.quiescent()
 	}
 	for i := first; i < end; i++ {
 		if !wait && m.nrDirty.Load() == 0 && len(run) == 0 {
@@ -233,9 +232,7 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 		}
 		p := m.lookup(i)
 		if p == nil || !p.dirty() {
-			if err := flush(); err != nil {
-				return err
-			}
+			flush()
 			if p != nil && wait {
 				t.fs.cache.waitWriteback(p)
 			}
@@ -245,34 +242,29 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 		// the lock holder may be waiting for their writeback.
 		w, ok, err := t.prepareWriteback(p, false)
 		if err == nil && !ok && wait && p.dirty() {
-			if err = flush(); err == nil {
-				w, ok, err = t.prepareWriteback(p, true)
-			}
+			flush()
+			w, ok, err = t.prepareWriteback(p, true)
 		}
 		if err != nil {
-			return errors.Join(err, flush())
+			flush()
+			return err
 		}
 		if !ok {
 			continue
 		}
 		if len(run) > 0 && (run[len(run)-1].blk+1 != w.blk || len(run) == maxWriteback) {
-			if err := flush(); err != nil {
-				t.fs.cache.markDirty(w.p) // prepared, never written: still dirty
-				t.fs.cache.endWriteback(w.p)
-				return err
-			}
+			flush()
 		}
 		run = append(run, w)
 	}
-	if err := flush(); err != nil {
-		return err
-	}
+	flush()
 	if wait {
 		for i := first; i < end; i++ {
 			if p := m.lookup(i); p != nil {
 				t.fs.cache.waitWriteback(p)
 			}
 		}
+		return m.takeError()
 	}
 	return nil
 }
@@ -295,10 +287,11 @@ func (fs *FS) flusher() {
 		t.opStart()
 		for _, ino := range fs.inodes {
 			if ino.Mapping.nrDirty.Load() > 0 {
-				_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next sync reports it
+				_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next wait reports it
 			}
 		}
-		t.offline() // asleep until the next tick: grace periods need not wait
+		fs.dirty.updateBandwidth(time.Now()) // as the kernel's writeback completion does
+		t.offline()                          // asleep until the next tick: grace periods need not wait
 	}
 }
 
