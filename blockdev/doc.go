@@ -12,7 +12,11 @@
 //     writes reach the disk and the kernel's own page cache does not hide the user-space one.
 //   - OpenBlockDevice: a whole block device (or partition), O_DIRECT and O_EXCL, refused
 //     while it is mounted, used as swap or held by device mapper, md or LVM.
-//   - NewMemory: an in-memory store for unit tests, with optional injected latency.
+//   - NewMemory, NewMemoryDevice: an in-memory store, for unit tests and as a modelled device
+//     with a service time per I/O, a shared transfer bandwidth and a depth (Device).
+//
+// A Queue in front of a store is its request queue: a depth of I/Os in flight, synchronous
+// and submitted (asynchronous) I/O.
 //
 // On-disk layout: block 0 is a superblock carrying rwbench's signature
 // ("RWBENCH-IMAGE\x00v1"), the block size, the total number of blocks (block 0 included) and

@@ -12,7 +12,8 @@ import "github.com/rwbench/rwbench/vfs"
 //	page creation            invalidate_lock S (create, insert and read)
 //	page insert              - (inside creation or readahead)
 //	page update              invalidate_lock S
-//	readahead batch          invalidate_lock S (once per window)
+//	readahead batch          invalidate_lock S (once per window: allocate, insert,
+//	                           submit; not the I/O, which the locked pages cover)
 //	advise                   - (via readahead)
 //	fault (whole)            -
 //	fault, page missing or

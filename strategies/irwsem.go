@@ -14,7 +14,8 @@ import "github.com/rwbench/rwbench/vfs"
 //	page creation / insert   - (inside read entry)
 //	page update              - (inside read entry)
 //	readahead batch          - (under read entry, advise or fault)
-//	advise                   i_rwsem S
+//	advise                   i_rwsem S (while it submits: force_page_cache_ra
+//	                           does not wait for the I/O)
 //	fault (whole)            MMAPLOCK S
 //	fault-around             MMAPLOCK S
 //	page_mkwrite             MMAPLOCK S

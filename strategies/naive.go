@@ -18,7 +18,7 @@ import "github.com/rwbench/rwbench/vfs"
 //	read entry               i_mmap_sem S (whole read, copy-out included)
 //	read batch, creation,
 //	  update, readahead      - (inside read entry, advise or fault)
-//	advise                   i_mmap_sem S
+//	advise                   i_mmap_sem S (while it submits)
 //	fault (whole)            i_mmap_sem S (again, if the fault is a copy-out's)
 //	page_mkwrite             i_mmap_sem S
 //	write                    i_rwsem X (the model)

@@ -14,7 +14,7 @@ import "github.com/rwbench/rwbench/vfs"
 //	page creation / insert   - (inside the batch)
 //	page update              - (inside the batch)
 //	readahead batch          - (inside the batch, fault or advise lock)
-//	advise                   i_mmap_sem S
+//	advise                   i_mmap_sem S (while it submits)
 //	fault (whole)            i_mmap_sem S
 //	page_mkwrite             i_mmap_sem S
 //	write                    i_rwsem X (the model)

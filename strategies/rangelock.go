@@ -19,7 +19,7 @@ import (
 //	page creation            range S (the page: create, insert and read)
 //	page insert              - (inside creation or readahead)
 //	page update              range S (the page)
-//	readahead batch          range S (the window, once)
+//	readahead batch          range S (the window, once: allocate, insert, submit)
 //	advise                   - (via readahead)
 //	fault (whole)            -
 //	fault, page missing or
