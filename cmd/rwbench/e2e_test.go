@@ -70,6 +70,11 @@ func checkFile(t *testing.T, path string, params []string, runs int) *results.Fi
 			if bp := r.BufferPool; bp == nil || bp.Slabs == 0 || bp.Throttled < 0 || bp.Loose < 0 {
 				t.Errorf("cell %s run %d: buffer pool %+v", c.Strategy, i, bp)
 			}
+			// The model's writers' dirty-throttling pauses over the window (a
+			// tiny run may have none, but never negative ones).
+			if dp := r.DirtyPauses; dp == nil || dp.Count < 0 || dp.TotalNs < 0 || dp.P99Ns > dp.MaxNs {
+				t.Errorf("cell %s run %d: dirty pauses %+v", c.Strategy, i, dp)
+			}
 			for k, iv := range r.Intervals {
 				if iv.RSSBytes <= 0 {
 					t.Errorf("cell %s run %d interval %d: no resident set", c.Strategy, i, k)
