@@ -406,6 +406,7 @@ func runStress(t *testing.T, c stressConfig) (*stressEnv, stressResult) {
 	}
 	e.stop.Store(true)
 	wg.Wait()
+	t.Logf("dirty pauses: %+v", e.fs.DirtyPauses().Since(vfs.DirtyPauses{}))
 	r := stressResult{verify: e.or.Verify(), elapsed: time.Since(start), ops: map[string]int64{}}
 	for _, w := range workers {
 		for k, v := range w.ops {

@@ -96,7 +96,8 @@ func posRatio(dirty, freerun, limit float64) float64 {
 	return min(max(1+x*x*x, 0), 2)
 }
 
-// updateBandwidth is __wb_update_bandwidth without the rate limit.
+// updateBandwidth is __wb_update_bandwidth without the rate limit, run as
+// writes complete.
 func (d *dirtyControl) updateBandwidth(now time.Time) { d.update(now, 0, 0, 0, false) }
 
 // update moves the estimates at most once per bandwidthInterval: with
@@ -344,12 +345,15 @@ type PauseSummary struct {
 	Count, TotalNs, P99Ns, MaxNs int64
 }
 
-// Since summarizes the pauses between an earlier snapshot and p.
+// Since summarizes the pauses between an earlier snapshot and p; the zero
+// DirtyPauses is the start.
 func (p DirtyPauses) Since(earlier DirtyPauses) PauseSummary {
 	s := *p.hist
 	s.Counts = append([]int64(nil), s.Counts...) // p stays as it was
-	for i := range min(len(s.Counts), len(earlier.hist.Counts)) {
-		s.Counts[i] -= earlier.hist.Counts[i]
+	if earlier.hist != nil {
+		for i := range min(len(s.Counts), len(earlier.hist.Counts)) {
+			s.Counts[i] -= earlier.hist.Counts[i]
+		}
 	}
 	h := hdrhistogram.Import(&s)
 	out := PauseSummary{Count: p.Count - earlier.Count, TotalNs: p.TotalNs - earlier.TotalNs}

@@ -195,6 +195,9 @@ func (t *Task) submitWriteback(ino *Inode, run []wbPage) {
 			}
 			fs.cache.endWriteback(w.p)
 		}
+		// The bandwidth is measured as writes complete, as the kernel's
+		// completion work does: a stretch with none is not measured.
+		fs.dirty.updateBandwidth(time.Now())
 	})
 }
 
@@ -290,7 +293,6 @@ func (fs *FS) flusher() {
 				_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next wait reports it
 			}
 		}
-		fs.dirty.updateBandwidth(time.Now()) // as the kernel's writeback completion does
 		t.offline()                          // asleep until the next tick: grace periods need not wait
 	}
 }
