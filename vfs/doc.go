@@ -4,7 +4,13 @@
 // synchronous and asynchronous readahead; buffered write; a simulated mmap with
 // per-process mm, page tables, the fault path with fault-around, and page_mkwrite;
 // fadvise(WILLNEED); punch hole, truncate and zero range; writeback (a flusher,
-// dirty limits that throttle writers, and sync) and reclaim.
+// IO-less dirty throttling of writers, and sync) and reclaim.
+//
+// I/O goes through the store's request queue (blockdev.Queue), as in the
+// kernel: reads that a task waits for are issued and waited for; readahead and
+// fadvise submit and return, their pages locked until the reads complete (a
+// reader waits on the page lock); the flusher submits merged runs and keeps
+// many in flight; writers never write back, they pause (throttle.go).
 //
 // The serialization of page-cache filling against hole punching is not decided
 // here: at each hook point (DESIGN.md section 3, the Site constants) the model
@@ -50,7 +56,8 @@
 // A page's bytes are immutable once published: a write or a store through a
 // mapping swaps in a new buffer (Page.data is an atomic pointer). Readers copy
 // from whatever buffer they loaded without locking the page, as filemap_read does,
-// and writeback writes a buffer nobody changes under it. Buffers are never
+// and writeback writes a buffer nobody changes under it (one published over a
+// page under writeback is retired when its write completes). Buffers are never
 // recycled while reachable, so a reader that raced with truncation copies the old
 // contents, never another file's.
 //

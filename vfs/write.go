@@ -293,7 +293,7 @@ func (fs *FS) flusher() {
 				_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next wait reports it
 			}
 		}
-		t.offline()                          // asleep until the next tick: grace periods need not wait
+		t.offline() // asleep until the next tick: grace periods need not wait
 	}
 }
 
