@@ -288,7 +288,24 @@ func (t *Task) balanceDirty() error {
 		if int64(taskRatelimit) > 0 {
 			return nil
 		}
+		if err := fs.writebackError(); err != nil {
+			return err
+		}
 	}
+}
+
+// writebackError takes the first recorded writeback error of any file. A
+// writer over the limit returns it instead of pausing again: the model keeps a
+// page whose write failed dirty, so that it is retried (the kernel drops the
+// data and records the error), and pages that cannot be written would keep
+// the dirty count over the limit, and the writer in its loop, for good.
+func (fs *FS) writebackError() error {
+	for _, ino := range fs.inodes {
+		if err := ino.Mapping.takeError(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writebackDirty is the throttling of a filesystem without a flusher
