@@ -1,7 +1,7 @@
 // Package blockdev is the backing store under rwbench's filesystem model: a flat array of
 // BlockSize blocks that holds the data blocks of every model file.
 //
-// The page-cache race rwbench measures (DESIGN.md section 1) needs real blocks that are freed
+// The page-cache race rwbench measures (docs/design.md section 1) needs real blocks that are freed
 // and reused: a reader that maps a page through a stale block number must be able to read
 // another file's data. So the store is shared by all model files and its blocks are handed out
 // by one Allocator that reuses freed blocks first (LIFO), as a real filesystem soon does.

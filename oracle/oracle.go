@@ -1,5 +1,5 @@
 // Package oracle proves that a target returned stale or foreign data, from outside
-// the target (DESIGN.md section 5).
+// the target (docs/design.md section 6).
 //
 // # Stamps
 //

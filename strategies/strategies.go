@@ -1,4 +1,4 @@
-// Package strategies holds the serialization strategies of DESIGN.md section 4,
+// Package strategies holds the serialization strategies of docs/design.md section 5,
 // one file each, each opening with its locking table. A strategy only says which
 // lock it takes at which hook point of the model (vfs.Site); the paths are the
 // model's, the same for all.

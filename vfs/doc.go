@@ -13,7 +13,7 @@
 // many in flight; writers never write back, they pause (throttle.go).
 //
 // The serialization of page-cache filling against hole punching is not decided
-// here: at each hook point (DESIGN.md section 3, the Site constants) the model
+// here: at each hook point (docs/design.md section 4, the Site constants) the model
 // calls its Strategy, which takes whatever lock it takes there. The model never
 // branches on the strategy.
 //

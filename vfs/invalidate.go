@@ -65,7 +65,7 @@ func (t *Task) invalidateOp(file int, off, length int64, site Site) error {
 	return t.invalidate(ino, first, end, site, site == SiteZero)
 }
 
-// invalidate does the two steps of DESIGN.md section 1 for [first, end): drop
+// invalidate does the two steps of docs/design.md section 1 for [first, end): drop
 // the page-cache pages (after writing back and waiting, and unmapping them from
 // every process), then change the block map. Between the two steps, whatever
 // the strategy does not exclude can create a page that maps the old block: the

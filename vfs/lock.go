@@ -66,7 +66,7 @@ func (m Mode) String() string {
 	return "shared"
 }
 
-// Site is a hook point of the model (DESIGN.md section 3) and the call site that
+// Site is a hook point of the model (docs/design.md section 4) and the call site that
 // lock statistics are kept by.
 type Site uint8
 

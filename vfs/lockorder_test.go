@@ -12,7 +12,7 @@ import (
 
 // The lock order of the package doc, asserted. The stress tests run every
 // strategy with the validator on and assert no violations; these tests show the
-// validator and the tables keep the two rules of DESIGN.md section 2:
+// validator and the tables keep the two rules of docs/design.md section 2:
 //
 //   - the fault path runs under mmap_lock (rank 2), so nothing it takes may be
 //     i_rwsem (rank 1);

@@ -44,7 +44,7 @@ type Take struct {
 type Table [numSites]Take
 
 // TableStrategy is a strategy given entirely by its locking table. The five
-// strategies of DESIGN.md section 4 are tables.
+// strategies of docs/design.md section 5 are tables.
 type TableStrategy struct {
 	name, inval string
 	table       Table

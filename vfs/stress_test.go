@@ -297,7 +297,7 @@ func (w *stressWorker) pageIn(n int64) int64 { return w.rnd.Int64N(stressPages-n
 // pages returns a random length of lo..hi pages, in bytes.
 func (w *stressWorker) pages(lo, hi int64) int64 { return (lo + w.rnd.Int64N(hi-lo+1)) * ps }
 
-// runStress runs the threads of DESIGN.md's race on one filesystem and returns
+// runStress runs the threads of the race of docs/design.md section 1 on one filesystem and returns
 // what the oracle and the lock validator saw. It does not judge.
 func runStress(t *testing.T, c stressConfig) (*stressEnv, stressResult) {
 	t.Helper()

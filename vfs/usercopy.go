@@ -18,7 +18,7 @@ import (
 // of file, and the count copied so far with the error of a copy-out that failed
 // (a destination truncated under it: EFAULT).
 //
-// This is the case DESIGN.md section 2 is about: a strategy that holds at
+// This is the case docs/design.md section 2 is about: a strategy that holds at
 // SiteReadEntry a lock that the fault path takes takes it recursively here, and
 // takes mmap_lock under it, against the lock order.
 func (t *Task) ReadToMapping(file int, off int64, length int, dstFile int, dstOff int64) (int, error) {
