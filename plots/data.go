@@ -785,7 +785,7 @@ func machineHeader(f *results.File) string {
 }
 
 // knownStrategies is the number of strategies with a fixed rank and color.
-const knownStrategies = 10
+const knownStrategies = 13
 
 // strategyRank gives the known strategies (and the kernel and raw targets) a fixed
 // order and palette index; -1 for others.
@@ -811,6 +811,12 @@ func strategyRank(s string) int {
 		return 8
 	case "naive":
 		return 9
+	case "xfs":
+		return 10
+	case "ext4":
+		return 11
+	case "btrfs":
+		return 12
 	}
 	return -1
 }

@@ -599,9 +599,11 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 }
 
 // paletteColor is the color of palette index i: the Okabe–Ito colorblind-safe
-// palette without its yellow, then a brown, black and purple.
+// palette without its yellow, then a brown, black and purple, then three of
+// Paul Tol's muted colors for the real filesystems (xfs, ext4, btrfs), so no two
+// of the 13 known strategies and targets share a color.
 func paletteColor(i int) color.Color {
-	switch i % 10 {
+	switch i % knownStrategies {
 	case 0:
 		return color.RGBA{0x00, 0x72, 0xB2, 0xFF} // blue
 	case 1:
@@ -620,8 +622,14 @@ func paletteColor(i int) color.Color {
 		return color.RGBA{0x8C, 0x56, 0x4B, 0xFF} // brown
 	case 8:
 		return color.RGBA{0x00, 0x00, 0x00, 0xFF} // black
-	default:
+	case 9:
 		return color.RGBA{0x6A, 0x3D, 0x9A, 0xFF} // purple
+	case 10:
+		return color.RGBA{0x88, 0x22, 0x55, 0xFF} // wine
+	case 11:
+		return color.RGBA{0x11, 0x77, 0x33, 0xFF} // green
+	default:
+		return color.RGBA{0x99, 0x99, 0x33, 0xFF} // olive
 	}
 }
 
