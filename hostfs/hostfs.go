@@ -22,11 +22,11 @@
 // mapping is mapped again.
 //
 // A fault beyond end of file raises SIGBUS in the kernel's world. The fault
-// paths check the size with fstat(2) first and return [ErrBeyondEOF]; a
+// paths check the size with fstat(2) first and return [sigbus.ErrBeyondEOF]; a
 // truncate that races in between the check and the access is caught by running
 // the access under runtime/debug.SetPanicOnFault (set for the calling goroutine
 // only, for the duration of the access) and turning the recovered fault into
-// ErrBeyondEOF as well.
+// sigbus.ErrBeyondEOF as well.
 //
 // Quiesce syncs every file and drops this file set's pages with
 // posix_fadvise(DONTNEED), leaving the rest of the host's cache alone (no
@@ -40,6 +40,7 @@ package hostfs
 import (
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -47,10 +48,6 @@ import (
 	"github.com/rwbench/rwbench/hostfiles"
 	"golang.org/x/sys/unix"
 )
-
-// ErrBeyondEOF is returned by a fault on a page at or beyond end of file, where
-// the kernel would deliver SIGBUS.
-var ErrBeyondEOF = errors.New("beyond EOF")
 
 // Target is the host kernel's page cache over a set of files.
 type Target struct {
@@ -194,7 +191,7 @@ func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 }
 
 // page returns this worker's mapping of the page at off in file, mapping the
-// file first if needed, or ErrBeyondEOF if the page starts at or beyond end of
+// file first if needed, or sigbus.ErrBeyondEOF if the page starts at or beyond end of
 // file.
 func (w *Worker) page(file int, off int64) ([]byte, error) {
 	fd, err := w.t.Fd(file)
@@ -209,7 +206,7 @@ func (w *Worker) page(file int, off int64) ([]byte, error) {
 		return nil, &os.PathError{Op: "fstat", Path: w.t.Path(file), Err: err}
 	}
 	if off >= st.Size {
-		return nil, ErrBeyondEOF
+		return nil, sigbus.ErrBeyondEOF
 	}
 	m := w.maps[file]
 	if off+w.t.page > int64(len(m)) {
@@ -242,7 +239,7 @@ func (w *Worker) remap(file, fd int, size int64) ([]byte, error) {
 
 // fault drops the page from the mapping, so the access faults, then copies the
 // page to buf (or data into the page when write is set). A SIGBUS during the
-// access (the file was truncated under it) becomes ErrBeyondEOF.
+// access (the file was truncated under it) becomes sigbus.ErrBeyondEOF.
 func (t *Target) fault(page, buf []byte, write bool) error {
 	if err := unix.Madvise(page, unix.MADV_DONTNEED); err != nil {
 		return fmt.Errorf("hostfs: madvise(DONTNEED): %w", err)
@@ -251,7 +248,7 @@ func (t *Target) fault(page, buf []byte, write bool) error {
 }
 
 // access copies page to buf, or buf to page when write is set, turning a memory
-// fault into ErrBeyondEOF.
+// fault into sigbus.ErrBeyondEOF.
 func access(page, buf []byte, write bool) (err error) {
 	old := debug.SetPanicOnFault(true)
 	defer func() {
@@ -260,7 +257,7 @@ func access(page, buf []byte, write bool) (err error) {
 			if _, ok := r.(interface{ Addr() uintptr }); !ok {
 				panic(r)
 			}
-			err = ErrBeyondEOF
+			err = sigbus.ErrBeyondEOF
 		}
 	}()
 	if write {

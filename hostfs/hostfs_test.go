@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"github.com/rwbench/rwbench/sigbus"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -170,14 +171,14 @@ func TestPunchZeroTruncate(t *testing.T) {
 		}
 	}
 
-	// Beyond EOF: faults return ErrBeyondEOF and the process lives on.
+	// Beyond EOF: faults return sigbus.ErrBeyondEOF and the process lives on.
 	if err := w.Truncate(0, 10*pageSize); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.FaultRead(0, 10*pageSize, buf); !errors.Is(err, ErrBeyondEOF) {
+	if err := w.FaultRead(0, 10*pageSize, buf); !errors.Is(err, sigbus.ErrBeyondEOF) {
 		t.Errorf("FaultRead beyond EOF: %v", err)
 	}
-	if err := w.FaultWrite(0, 20*pageSize, buf); !errors.Is(err, ErrBeyondEOF) {
+	if err := w.FaultWrite(0, 20*pageSize, buf); !errors.Is(err, sigbus.ErrBeyondEOF) {
 		t.Errorf("FaultWrite beyond EOF: %v", err)
 	}
 	if err := w.FaultRead(0, 9*pageSize, buf); err != nil || !bytes.Equal(buf, stamped(0, 9, 2)) {
@@ -206,7 +207,7 @@ func TestPunchZeroTruncate(t *testing.T) {
 
 // TestSIGBUSRecovered truncates the file between the size check and the access,
 // the race the fstat check cannot close: the SIGBUS must come back as
-// ErrBeyondEOF, not crash the test binary.
+// sigbus.ErrBeyondEOF, not crash the test binary.
 func TestSIGBUSRecovered(t *testing.T) {
 	tg, wr := newTarget(t)
 	w := wr
@@ -218,10 +219,10 @@ func TestSIGBUSRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf := make([]byte, pageSize)
-	if err := tg.fault(page, buf, false); !errors.Is(err, ErrBeyondEOF) {
+	if err := tg.fault(page, buf, false); !errors.Is(err, sigbus.ErrBeyondEOF) {
 		t.Errorf("read fault beyond EOF: %v", err)
 	}
-	if err := tg.fault(page, buf, true); !errors.Is(err, ErrBeyondEOF) {
+	if err := tg.fault(page, buf, true); !errors.Is(err, sigbus.ErrBeyondEOF) {
 		t.Errorf("write fault beyond EOF: %v", err)
 	}
 	// Panic-on-fault is off again for this goroutine.

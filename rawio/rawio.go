@@ -16,7 +16,7 @@
 //
 // A fault on the raw store is a one-page read or write: there is nothing to
 // map. It keeps the fault's end-of-file rule: a fault on a page at or beyond
-// end of file returns [ErrBeyondEOF] instead of reading nothing or extending
+// end of file returns [sigbus.ErrBeyondEOF] instead of reading nothing or extending
 // the file.
 //
 // O_DIRECT needs the buffer, the offset and the length aligned to the
@@ -32,6 +32,7 @@ package rawio
 import (
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"os"
 	"unsafe"
 
@@ -44,9 +45,6 @@ const Align = 4096
 
 // pageSize is the transfer of FaultRead and FaultWrite.
 const pageSize = 4096
-
-// ErrBeyondEOF is returned by a fault on a page at or beyond end of file.
-var ErrBeyondEOF = errors.New("beyond EOF")
 
 // ErrUnaligned is returned by a write whose offset or length is not a multiple
 // of Align.
@@ -202,13 +200,13 @@ func (w *Worker) FaultRead(file int, off int64, buf []byte) error {
 		return err
 	}
 	if n == 0 && len(buf) > 0 {
-		return ErrBeyondEOF
+		return sigbus.ErrBeyondEOF
 	}
 	clear(buf[n:])
 	return nil
 }
 
-// FaultWrite writes one page at off. It returns ErrBeyondEOF, and writes
+// FaultWrite writes one page at off. It returns sigbus.ErrBeyondEOF, and writes
 // nothing, when the page starts at or beyond end of file, where a store to a
 // mapping would raise SIGBUS. A page that straddles end of file is written
 // whole, and so extends the file to the page's end: O_DIRECT cannot write less.
@@ -222,7 +220,7 @@ func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 		return &os.PathError{Op: "fstat", Path: w.t.Path(file), Err: err}
 	}
 	if off >= st.Size {
-		return ErrBeyondEOF
+		return sigbus.ErrBeyondEOF
 	}
 	if len(data) > pageSize {
 		data = data[:pageSize]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"github.com/rwbench/rwbench/sigbus"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -155,10 +156,10 @@ func TestPunchZeroTruncate(t *testing.T) {
 	if err := w.Truncate(0, 10*pageSize); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.FaultRead(0, 10*pageSize, buf); !errors.Is(err, ErrBeyondEOF) {
+	if err := w.FaultRead(0, 10*pageSize, buf); !errors.Is(err, sigbus.ErrBeyondEOF) {
 		t.Errorf("FaultRead beyond EOF: %v", err)
 	}
-	if err := w.FaultWrite(0, 12*pageSize, buf); !errors.Is(err, ErrBeyondEOF) {
+	if err := w.FaultWrite(0, 12*pageSize, buf); !errors.Is(err, sigbus.ErrBeyondEOF) {
 		t.Errorf("FaultWrite beyond EOF: %v", err)
 	}
 	if fi, _ := os.Stat(w.t.Path(0)); fi.Size() != 10*pageSize {

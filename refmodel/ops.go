@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"hash/fnv"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/rwbench/rwbench/oracle"
 )
@@ -308,7 +308,7 @@ func errString(err error) string {
 	switch {
 	case err == nil:
 		return "nil"
-	case errors.Is(err, ErrBeyondEOF), strings.HasSuffix(err.Error(), "beyond EOF"):
+	case errors.Is(err, sigbus.ErrBeyondEOF):
 		return "beyond-eof"
 	}
 	return fmt.Sprintf("%q", err.Error())

@@ -16,14 +16,14 @@
 //     the size (FALLOC_FL_KEEP_SIZE): nothing happens past end of file.
 //   - Truncate sets the size: shrinking discards, growing reads as zeros.
 //   - FaultRead and FaultWrite act on the page containing off; a page that
-//     starts at or past end of file fails with ErrBeyondEOF (SIGBUS). Bytes a
+//     starts at or past end of file fails with sigbus.ErrBeyondEOF (SIGBUS). Bytes a
 //     FaultWrite stores past end of file within the last page are not kept.
 //   - Advise does nothing.
 package refmodel
 
 import (
-	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"slices"
 	"sync"
 
@@ -32,11 +32,6 @@ import (
 
 // PageSize is the page size of the model.
 const PageSize = oracle.PageSize
-
-// ErrBeyondEOF is the error of a fault on a page beyond end of file (SIGBUS).
-// A transcript names it "beyond-eof", as it does any error that wraps it or whose
-// message ends in "beyond EOF" (the other targets' own sentinels).
-var ErrBeyondEOF = errors.New("beyond EOF")
 
 // Worker runs operations on files; it has the method set of runner.Worker.
 type Worker interface {
@@ -132,7 +127,7 @@ func (fs *Files) Write(i int, off int64, data []byte) (int, error) {
 }
 
 // FaultRead copies the page containing off into buf; past the end of file the
-// page reads as zeros. A page starting at or past end of file is ErrBeyondEOF.
+// page reads as zeros. A page starting at or past end of file is sigbus.ErrBeyondEOF.
 func (fs *Files) FaultRead(i int, off int64, buf []byte) error {
 	f, err := fs.file(i, off, int64(len(buf)))
 	if err != nil {
@@ -142,7 +137,7 @@ func (fs *Files) FaultRead(i int, off int64, buf []byte) error {
 	defer f.mu.RUnlock()
 	p := off &^ (PageSize - 1)
 	if p >= int64(len(f.data)) {
-		return ErrBeyondEOF
+		return sigbus.ErrBeyondEOF
 	}
 	n := copy(buf, f.data[p:])
 	clear(buf[n:])
@@ -150,7 +145,7 @@ func (fs *Files) FaultRead(i int, off int64, buf []byte) error {
 }
 
 // FaultWrite stores data into the page containing off, keeping only the bytes
-// inside the file. A page starting at or past end of file is ErrBeyondEOF.
+// inside the file. A page starting at or past end of file is sigbus.ErrBeyondEOF.
 func (fs *Files) FaultWrite(i int, off int64, data []byte) error {
 	f, err := fs.file(i, off, int64(len(data)))
 	if err != nil {
@@ -160,7 +155,7 @@ func (fs *Files) FaultWrite(i int, off int64, data []byte) error {
 	defer f.mu.Unlock()
 	p := off &^ (PageSize - 1)
 	if p >= int64(len(f.data)) {
-		return ErrBeyondEOF
+		return sigbus.ErrBeyondEOF
 	}
 	copy(f.data[p:], data)
 	return nil

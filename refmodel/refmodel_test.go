@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"go/ast"
 	"go/parser"
 	"go/printer"
@@ -97,13 +98,13 @@ func TestSemantics(t *testing.T) {
 		}, 4 * P, nil, result{}},
 		{"fault beyond EOF", func(fs *Files) result {
 			return result{0, fs.FaultRead(0, 4*P, make([]byte, P))}
-		}, 4 * P, nil, result{0, ErrBeyondEOF}},
+		}, 4 * P, nil, result{0, sigbus.ErrBeyondEOF}},
 		{"mkwrite inside", func(fs *Files) result {
 			return result{0, fs.FaultWrite(0, 3*P, stamped(3, 1, 4))}
 		}, 4 * P, append(stamped(0, 3, 1), stamped(3, 1, 4)...), result{}},
 		{"mkwrite beyond EOF", func(fs *Files) result {
 			return result{0, fs.FaultWrite(0, 5*P, stamped(5, 1, 4))}
-		}, 4 * P, stamped(0, 4, 1), result{0, ErrBeyondEOF}},
+		}, 4 * P, stamped(0, 4, 1), result{0, sigbus.ErrBeyondEOF}},
 		{"fault of the partial last page", func(fs *Files) result {
 			if err := fs.Truncate(0, 3*P+100); err != nil {
 				return result{0, err}
@@ -367,11 +368,11 @@ func TestWorkerMatchesRunner(t *testing.T) {
 
 func TestErrString(t *testing.T) {
 	for err, want := range map[error]string{
-		nil:                                   "nil",
-		ErrBeyondEOF:                          "beyond-eof",
-		fmt.Errorf("fault: %w", ErrBeyondEOF): "beyond-eof",
-		errors.New("beyond EOF"):              "beyond-eof", // another target's sentinel
-		errors.New("EIO"):                     `"EIO"`,
+		nil:                 "nil",
+		sigbus.ErrBeyondEOF: "beyond-eof",
+		fmt.Errorf("fault: %w", sigbus.ErrBeyondEOF): "beyond-eof",
+		errors.New("beyond EOF"):                     `"beyond EOF"`, // matched by errors.Is, never by its text
+		errors.New("EIO"):                            `"EIO"`,
 	} {
 		if got := errString(err); got != want {
 			t.Errorf("errString(%v) = %s, want %s", err, got, want)

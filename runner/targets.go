@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"io"
 	"os"
 	"path/filepath"
@@ -266,7 +267,7 @@ func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, l
 // beyondEOF reports a fault past end of file (SIGBUS), which a truncate in
 // flight makes legitimate.
 func beyondEOF(err error) bool {
-	return errors.Is(err, vfs.ErrBeyondEOF) || errors.Is(err, hostfs.ErrBeyondEOF) || errors.Is(err, rawio.ErrBeyondEOF)
+	return errors.Is(err, sigbus.ErrBeyondEOF)
 }
 
 // Preflight checks that the config's backend can be opened, before anything

@@ -17,10 +17,9 @@ const PageSize = blockdev.BlockSize
 
 // Errors returned by the model's operations.
 var (
-	ErrBeyondEOF = errors.New("beyond EOF") // SIGBUS: a fault past i_size
-	ErrAlign     = errors.New("offset or length not page aligned")
-	ErrTooLarge  = errors.New("beyond the file's maximum size")
-	ErrNoFile    = errors.New("no such file")
+	ErrAlign    = errors.New("offset or length not page aligned")
+	ErrTooLarge = errors.New("beyond the file's maximum size")
+	ErrNoFile   = errors.New("no such file")
 )
 
 // Options configure the model.

@@ -1,6 +1,10 @@
 package vfs
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rwbench/rwbench/sigbus"
+)
 
 // MM is a process's address space: mmap_lock, the page-table lock, and one
 // shared mapping (VMA) of each file, made on first use.
@@ -171,7 +175,7 @@ func (t *Task) handleFault(v *vma, idx uint64, write bool) error {
 	mm.mmapLock.lock(t, SiteFault, Shared)
 	defer mm.mmapLock.unlock(t, SiteFault, Shared)
 	if int64(idx)*PageSize >= m.host.size.Load() {
-		return fmt.Errorf("file %d page %d: %w", m.host.ino, idx, ErrBeyondEOF)
+		return fmt.Errorf("file %d page %d: %w", m.host.ino, idx, sigbus.ErrBeyondEOF)
 	}
 	if !write && t.fs.opts.FaultAroundPages > 1 && t.faultAround(v, idx) {
 		return nil
@@ -271,7 +275,7 @@ func (t *Task) filemapFault(v *vma, idx uint64) (*Page, error) {
 		}
 		if int64(idx)*PageSize >= ino.size.Load() {
 			t.unlockPage(p, SiteFault)
-			return nil, fmt.Errorf("file %d page %d: %w", ino.ino, idx, ErrBeyondEOF)
+			return nil, fmt.Errorf("file %d page %d: %w", ino.ino, idx, sigbus.ErrBeyondEOF)
 		}
 		return p, nil
 	}
@@ -358,7 +362,7 @@ func (t *Task) pageMkwrite(v *vma, p *Page) (bool, error) {
 	}
 	if int64(idx)*PageSize >= m.host.size.Load() {
 		t.unlockPage(p, SiteMkwrite)
-		return false, fmt.Errorf("file %d page %d: %w", m.host.ino, idx, ErrBeyondEOF)
+		return false, fmt.Errorf("file %d page %d: %w", m.host.ino, idx, sigbus.ErrBeyondEOF)
 	}
 	if p.block == 0 {
 		blk, err := t.fs.blockForWrite(m.host, idx)

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"math/rand/v2"
 	"strings"
 
@@ -141,7 +142,7 @@ func errClass(err error) string {
 	switch {
 	case err == nil:
 		return "nil"
-	case errors.Is(err, vfs.ErrBeyondEOF):
+	case errors.Is(err, sigbus.ErrBeyondEOF):
 		return "EOF"
 	case errors.Is(err, vfs.ErrAlign):
 		return "ALIGN"
@@ -252,7 +253,7 @@ func (r *refFS) faultPage(f int, off int64) error {
 		return vfs.ErrAlign
 	}
 	if off >= r.size[f] {
-		return vfs.ErrBeyondEOF
+		return sigbus.ErrBeyondEOF
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package vfs
 import (
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 )
 
 // maxBatch is the most pages one filemap_get_pages call returns.
@@ -47,7 +48,7 @@ func (t *Task) read(ino *Inode, off int64, buf []byte) (int, error) {
 		end := min(off+int64(len(buf)), size)
 		first := uint64(pos / PageSize)
 		batch, err := t.getPages(ino, first, uint64((end-1)/PageSize))
-		if errors.Is(err, ErrBeyondEOF) {
+		if errors.Is(err, sigbus.ErrBeyondEOF) {
 			break // truncated under us: a short read, as at end of file (not SIGBUS)
 		}
 		if err != nil {
@@ -160,7 +161,7 @@ func (t *Task) createPage(ino *Inode, idx uint64) (*Page, error) {
 		return p, nil
 	}
 	if uint64(ino.size.Load()) <= idx*PageSize {
-		return nil, fmt.Errorf("file %d page %d: %w", ino.ino, idx, ErrBeyondEOF)
+		return nil, fmt.Errorf("file %d page %d: %w", ino.ino, idx, sigbus.ErrBeyondEOF)
 	}
 	s.Enter(t, m, SitePageCreate, idx, idx)
 	defer s.Exit(t, m, SitePageCreate, idx, idx)

@@ -3,6 +3,7 @@ package vfs_test
 import (
 	"bytes"
 	"errors"
+	"github.com/rwbench/rwbench/sigbus"
 	"testing"
 
 	"github.com/rwbench/rwbench/blockdev"
@@ -70,7 +71,7 @@ func TestSmoke(t *testing.T) {
 			if err := tk.Truncate(0, 32*vfs.PageSize); err != nil {
 				t.Fatal(err)
 			}
-			if err := tk.FaultRead(0, 40*vfs.PageSize, one); !errors.Is(err, vfs.ErrBeyondEOF) {
+			if err := tk.FaultRead(0, 40*vfs.PageSize, one); !errors.Is(err, sigbus.ErrBeyondEOF) {
 				t.Fatal("fault past EOF:", err)
 			}
 			if n, _ := tk.Read(0, 30*vfs.PageSize, buf); n != 2*vfs.PageSize {

@@ -3,6 +3,7 @@ package vfs_test
 import (
 	"errors"
 	"fmt"
+	"github.com/rwbench/rwbench/sigbus"
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
@@ -180,7 +181,7 @@ func (w *stressWorker) check(what string, err error) {
 }
 
 func (w *stressWorker) checkFault(what string, err error) {
-	if !errors.Is(err, vfs.ErrBeyondEOF) {
+	if !errors.Is(err, sigbus.ErrBeyondEOF) {
 		w.check(what, err)
 	}
 }
