@@ -130,29 +130,23 @@ func fileWarnings(old, new *results.File) []string {
 	}
 	om, nm := old.Machine, new.Machine
 	var diff []string
-	if om.Brand != nm.Brand {
-		diff = append(diff, "cpu")
-	}
-	if om.LogicalCores != nm.LogicalCores || om.CPUs != nm.CPUs {
-		diff = append(diff, "cpus")
-	}
-	if om.Hypervisor != nm.Hypervisor {
-		diff = append(diff, "hypervisor")
-	}
-	if om.Kernel != nm.Kernel {
-		diff = append(diff, "kernel")
-	}
-	if om.GOMAXPROCS != nm.GOMAXPROCS {
-		diff = append(diff, "GOMAXPROCS")
-	}
-	if om.FSType != nm.FSType {
-		diff = append(diff, "filesystem")
-	}
-	if om.GoVersion != nm.GoVersion {
-		diff = append(diff, "go version")
-	}
-	if om.Clock != nm.Clock {
-		diff = append(diff, "clock") // latencies timed on the TSC and on the monotonic clock differ by some ns
+	for _, f := range []struct {
+		name    string
+		differs bool
+	}{
+		{"cpu", om.Brand != nm.Brand},
+		{"cpus", om.LogicalCores != nm.LogicalCores || om.CPUs != nm.CPUs},
+		{"hypervisor", om.Hypervisor != nm.Hypervisor},
+		{"kernel", om.Kernel != nm.Kernel},
+		{"GOMAXPROCS", om.GOMAXPROCS != nm.GOMAXPROCS},
+		{"filesystem", om.FSType != nm.FSType},
+		{"go version", om.GoVersion != nm.GoVersion},
+		// latencies timed on the TSC and on the monotonic clock differ by some ns
+		{"clock", om.Clock != nm.Clock},
+	} {
+		if f.differs {
+			diff = append(diff, f.name)
+		}
 	}
 	if len(diff) > 0 {
 		w = append(w, "the files come from different machines or setups ("+strings.Join(diff, ", ")+"): differences may not be rwbench's")
