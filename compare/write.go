@@ -13,6 +13,7 @@ import (
 
 	"github.com/rwbench/rwbench/report"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/units"
 )
 
 // Formats are the formats Report.Write knows.
@@ -41,11 +42,11 @@ func formatValue(name string, v float64) string {
 	m, _ := metricByName(name)
 	switch {
 	case m.latency:
-		return report.FormatNs(v)
+		return units.Ns(v)
 	case name == "bytes_per_sec":
 		return strconv.FormatFloat(v/1e6, 'f', 1, 64)
 	}
-	return report.FormatSI(v)
+	return units.SI(v)
 }
 
 func pct(x float64) string {

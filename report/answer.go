@@ -10,6 +10,7 @@ import (
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/strategies"
+	"github.com/rwbench/rwbench/units"
 )
 
 // Answer is what a results file says, in a few lines: per strategy whether the
@@ -85,7 +86,7 @@ func (st stall) String() string {
 		parts = append(parts, fmt.Sprintf("0 ops in %d", st.zero))
 	}
 	if st.n > st.zero {
-		parts = append(parts, fmt.Sprintf("at most %s/s of %s/s asked in %d", FormatSI(st.low), FormatSI(st.asked), st.n-st.zero))
+		parts = append(parts, fmt.Sprintf("at most %s/s of %s/s asked in %d", units.SI(st.low), units.SI(st.asked), st.n-st.zero))
 	}
 	return strings.Join(parts, ", ") + fmt.Sprintf(" of %d runs", st.runs)
 }
@@ -224,7 +225,7 @@ func AnswerOf(f *results.File) *Answer {
 	for _, k := range stalledKeys {
 		why := "completed no op"
 		if askedBy[k] > 0 {
-			why = fmt.Sprintf("completed under half the %s/s it asks", FormatSI(askedBy[k]))
+			why = fmt.Sprintf("completed under half the %s/s it asks", units.SI(askedBy[k]))
 			if zeroRuns[k] > 0 {
 				why += fmt.Sprintf(" (no op at all in %d)", zeroRuns[k])
 			}
@@ -300,7 +301,7 @@ func extremes(f *results.File, asked map[string]map[string]float64) []string {
 					opOf[key] = results.OpOf(key, s)
 				}
 			}
-			s := summaryOf(c, key)
+			s := results.SummaryOf(c, key)
 			if asked[results.Key(c)][key] > 0 {
 				paced[key] = true
 			}
@@ -335,9 +336,9 @@ func extremes(f *results.File, asked map[string]map[string]float64) []string {
 			}
 		}
 		if paced[k] {
-			out = append(out, fmt.Sprintf("%s (paced): lowest p99 %s %s, highest %s %s", k, lo.cell, FormatNs(lo.v), hi.cell, FormatNs(hi.v)))
+			out = append(out, fmt.Sprintf("%s (paced): lowest p99 %s %s, highest %s %s", k, lo.cell, units.Ns(lo.v), hi.cell, units.Ns(hi.v)))
 		} else {
-			out = append(out, fmt.Sprintf("%s: fastest %s %s ops/s, slowest %s %s ops/s", k, hi.cell, FormatSI(hi.v), lo.cell, FormatSI(lo.v)))
+			out = append(out, fmt.Sprintf("%s: fastest %s %s ops/s, slowest %s %s ops/s", k, hi.cell, units.SI(hi.v), lo.cell, units.SI(lo.v)))
 		}
 	}
 	return out

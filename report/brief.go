@@ -7,6 +7,7 @@ import (
 
 	"github.com/rwbench/rwbench/machine"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/units"
 )
 
 // WriteBrief writes the short report `rwbench run` prints by default, made to
@@ -65,11 +66,11 @@ func briefTable(f *results.File) *table {
 		for _, k := range keys {
 			s, ok := c.Summary.Ops[k]
 			if !ok || s.OpsPerSec.N == 0 {
-				s = summaryOf(c, k)
+				s = results.SummaryOf(c, k)
 			}
 			v := "-"
 			if s.OpsPerSec.N > 0 {
-				v = FormatSI(s.OpsPerSec.Median)
+				v = units.SI(s.OpsPerSec.Median)
 			}
 			if _, bad := stalled[k]; bad {
 				v = "!" + v

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/units"
 )
 
 // goal is a calibration target as the config states it (config.Goal; the report
@@ -86,7 +87,7 @@ func calibrationTable(files []*results.File, names []string) (*table, calibratio
 			return goal{}, false
 		}
 		add := func(m, r *results.Cell, op string) {
-			mv, rv := summaryOf(m, op).OpsPerSec, summaryOf(r, op).OpsPerSec
+			mv, rv := results.SummaryOf(m, op).OpsPerSec, results.SummaryOf(r, op).OpsPerSec
 			ratio, verdict, target := "?", "-", "-"
 			g, ok := find(m, r, op)
 			if ok && g.Min > 0 {
@@ -112,7 +113,7 @@ func calibrationTable(files []*results.File, names []string) (*table, calibratio
 			if r.Params[phaseParam] != m.Params[phaseParam] {
 				vs += " (" + paramsOrDash(r.Params) + ")"
 			}
-			t.add(names[fi], paramsOrDash(m.Params), op, m.Strategy, FormatSI(mv.Median), vs, FormatSI(rv.Median), ratio, target, verdict)
+			t.add(names[fi], paramsOrDash(m.Params), op, m.Strategy, units.SI(mv.Median), vs, units.SI(rv.Median), ratio, target, verdict)
 		}
 		for _, k := range order {
 			var models, refs []*results.Cell

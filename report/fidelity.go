@@ -8,6 +8,7 @@ import (
 
 	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/strategies"
+	"github.com/rwbench/rwbench/units"
 )
 
 // Fidelity is how the model holds against the real kernel in a results file
@@ -130,7 +131,7 @@ func modelCell(cells map[string]*results.Cell, name string) *results.Cell {
 
 // pairOf compares ma ÷ mb with ra ÷ rb for op; false when an ops/s is missing.
 func pairOf(ma, mb, ra, rb *results.Cell, op string) (FidelityPair, bool) {
-	sa, sb, ta, tb := summaryOf(ma, op), summaryOf(mb, op), summaryOf(ra, op), summaryOf(rb, op)
+	sa, sb, ta, tb := results.SummaryOf(ma, op), results.SummaryOf(mb, op), results.SummaryOf(ra, op), results.SummaryOf(rb, op)
 	p := FidelityPair{Model: ma.Strategy + "/" + mb.Strategy, Real: ra.Strategy + "/" + rb.Strategy}
 	var ok bool
 	if p.ModelOps, ok = ratioOf(sa.OpsPerSec, sb.OpsPerSec); !ok {
@@ -164,7 +165,7 @@ func agrees(m, r float64) bool { return (m-1)*(r-1) >= 0 }
 
 func speedOf(config, params, op string, m, r *results.Cell) FidelitySpeed {
 	s := FidelitySpeed{Config: config, Params: params, Op: op, Model: m.Strategy, Real: r.Strategy,
-		ModelOps: summaryOf(m, op).OpsPerSec.Median, RealOps: summaryOf(r, op).OpsPerSec.Median}
+		ModelOps: results.SummaryOf(m, op).OpsPerSec.Median, RealOps: results.SummaryOf(r, op).OpsPerSec.Median}
 	if s.RealOps > 0 {
 		s.Ratio = s.ModelOps / s.RealOps
 	}
@@ -199,7 +200,7 @@ func fidelityTables(f Fidelity) (pairs, speed *table) {
 			if s.RealOps > 0 && !math.IsInf(s.Ratio, 0) {
 				r = fmtTimes(s.Ratio)
 			}
-			speed.add(s.Config, s.Params, s.Op, s.Model, FormatSI(s.ModelOps), s.Real, FormatSI(s.RealOps), r)
+			speed.add(s.Config, s.Params, s.Op, s.Model, units.SI(s.ModelOps), s.Real, units.SI(s.RealOps), r)
 		}
 	}
 	return pairs, speed

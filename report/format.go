@@ -7,68 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/units"
 )
-
-// FormatNs formats a duration in nanoseconds with three significant digits in the
-// largest unit that keeps it at least 1: "850ns", "12.3µs", "1.25ms", "2.00s";
-// "?" for NaN and ±Inf.
-func FormatNs(ns float64) string {
-	if math.IsNaN(ns) || math.IsInf(ns, 0) {
-		return "?"
-	}
-	units := []string{"ns", "µs", "ms", "s"}
-	v := ns
-	i := 0
-	for i < len(units)-1 && roundSig(math.Abs(v)) >= 1000 {
-		v /= 1000
-		i++
-	}
-	if i == 0 {
-		return strconv.FormatFloat(math.Round(v), 'f', 0, 64) + units[i]
-	}
-	return sig3(v) + units[i]
-}
-
-// roundSig rounds x to three significant digits, for choosing a unit or prefix.
-func roundSig(x float64) float64 {
-	if x == 0 {
-		return 0
-	}
-	e := math.Floor(math.Log10(x))
-	p := math.Pow(10, e-2)
-	return math.Round(x/p) * p
-}
-
-// sig3 formats x with three significant digits, without an exponent (x < 1000).
-func sig3(x float64) string {
-	a := math.Abs(roundSig(math.Abs(x)))
-	switch {
-	case a >= 100:
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	case a >= 10:
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	}
-}
-
-// FormatSI formats a rate with three significant digits and an SI prefix: "850",
-// "12.5", "150k", "1.23M"; "?" for NaN and ±Inf.
-func FormatSI(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "?"
-	}
-	if x == 0 {
-		return "0"
-	}
-	prefixes := []string{"", "k", "M", "G", "T"}
-	i := 0
-	for i < len(prefixes)-1 && roundSig(math.Abs(x)) >= 1000 {
-		x /= 1000
-		i++
-	}
-	return sig3(x) + prefixes[i]
-}
 
 // fmtRatio formats a small ratio (acquisitions per op) with three significant
 // digits and no exponent: "6.34", "0.450", "0.00312"; "<0.0001" below that.
@@ -79,9 +19,9 @@ func fmtRatio(x float64) string {
 	case x < 0.0001:
 		return "<0.0001"
 	case x >= 1000:
-		return FormatSI(x)
+		return units.SI(x)
 	}
-	decimals := max(0, 2-int(math.Floor(math.Log10(roundSig(x)))))
+	decimals := max(0, 2-int(math.Floor(math.Log10(units.RoundSig(x)))))
 	return strconv.FormatFloat(x, 'f', decimals, 64)
 }
 

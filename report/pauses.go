@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/units"
 )
 
 // pausesTable builds the dirty-throttling table: per cell whose runs measured
@@ -38,8 +39,8 @@ func pausesTable(files []*results.File, names []string) *table {
 				continue
 			}
 			med := func(v []float64) float64 { return results.EstimateOf(v, results.DefaultConfidence).Median }
-			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), FormatSI(med(count)),
-				FormatNs(med(total)), FormatNs(med(p99)), FormatNs(float64(longest)))
+			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), units.SI(med(count)),
+				units.Ns(med(total)), units.Ns(med(p99)), units.Ns(float64(longest)))
 		}
 	}
 	if len(t.rows) == 0 {

@@ -33,6 +33,7 @@ import (
 
 	"github.com/rwbench/rwbench/machine"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/units"
 )
 
 // Formats are the formats Write knows, the first being the default.
@@ -81,34 +82,6 @@ func configNames(files []*results.File) []string {
 		names[i] = n
 	}
 	return names
-}
-
-// summaryOf returns the summary of op in c: the stored one when the cell has it,
-// else one computed now.
-func summaryOf(c *results.Cell, op string) results.OpSummary {
-	if s, ok := c.Summary.Ops[op]; ok && s.OpsPerSec.N > 0 {
-		return s
-	}
-	tmp := *c
-	results.Summarize(&tmp, results.DefaultConfidence)
-	return tmp.Summary.Ops[op]
-}
-
-// medianOf is the median over the runs of c that completed op at least once (and,
-// unless all, timed it) of the figure get picks, 0 when none did.
-func medianOf(c *results.Cell, op string, all bool, get func(results.OpStats) float64) float64 {
-	var v []float64
-	for i := range c.Runs {
-		s, ok := c.Runs[i].Ops[op]
-		if !ok || (!all && (s.Count == 0 || c.Runs[i].NoLatency)) {
-			continue
-		}
-		v = append(v, get(s))
-	}
-	if len(v) == 0 {
-		return 0
-	}
-	return results.EstimateOf(v, results.DefaultConfidence).Median
 }
 
 // findings sums the oracle's stale, foreign and torn findings for op (a job's
@@ -200,8 +173,8 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 			c := &f.Results[ci]
 			stalled := stalledJobs(c, asked[results.Key(c)])
 			for oi, op := range results.CellOps(c) {
-				s := summaryOf(c, op)
-				rate := FormatSI(s.OpsPerSec.Median) + " ± " + FormatCI(s.OpsPerSec)
+				s := results.SummaryOf(c, op)
+				rate := units.SI(s.OpsPerSec.Median) + " ± " + FormatCI(s.OpsPerSec)
 				if s.OpsPerSec.Unbounded {
 					for _, w := range s.OpsPerSec.Warnings {
 						rate += " " + n.mark(w)
@@ -209,14 +182,14 @@ func mainTable(files []*results.File, names []string, n *notes) *table {
 				}
 				p99 := "-"
 				if s.P99Ns.N > 0 {
-					p99 = FormatNs(s.P99Ns.Median)
+					p99 = units.Ns(s.P99Ns.Median)
 				}
 				p50, p999 := "-", "-"
 				if s.P99Ns.N > 0 {
-					p50 = FormatNs(medianOf(c, op, false, func(o results.OpStats) float64 { return o.LatencyNs.P50 }))
-					p999 = FormatNs(medianOf(c, op, false, func(o results.OpStats) float64 { return o.LatencyNs.P999 }))
+					p50 = units.Ns(results.RunsEstimate(c, op, true, func(o results.OpStats) float64 { return o.LatencyNs.P50 }, results.DefaultConfidence).Median)
+					p999 = units.Ns(results.RunsEstimate(c, op, true, func(o results.OpStats) float64 { return o.LatencyNs.P999 }, results.DefaultConfidence).Median)
 				}
-				mb := fmtMB(medianOf(c, op, true, func(o results.OpStats) float64 { return o.BytesPerSec }))
+				mb := fmtMB(results.RunsEstimate(c, op, false, func(o results.OpStats) float64 { return o.BytesPerSec }, results.DefaultConfidence).Median)
 				stale, foreign, torn := findings(c, op, oi == 0, n)
 				flag := ""
 				if st, ok := stalled[op]; ok {
@@ -274,8 +247,8 @@ func memoryTable(files []*results.File, names []string) *table {
 			}
 			w, l := "-", "-"
 			if len(waits) > 0 {
-				w = FormatSI(results.EstimateOf(waits, results.DefaultConfidence).Median)
-				l = FormatSI(results.EstimateOf(loose, results.DefaultConfidence).Median)
+				w = units.SI(results.EstimateOf(waits, results.DefaultConfidence).Median)
+				l = units.SI(results.EstimateOf(loose, results.DefaultConfidence).Median)
 			}
 			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), fmtMiB(peak), span, w, l)
 		}
@@ -304,7 +277,7 @@ func fmtBound(ns float64) string {
 	if ns == 0 {
 		return "0"
 	}
-	return "<" + FormatNs(ns)
+	return "<" + units.Ns(ns)
 }
 
 // violations lists the lock validator's findings: per cell, the first line of

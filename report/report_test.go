@@ -262,31 +262,6 @@ func TestSummaryFallback(t *testing.T) {
 }
 
 func TestFormatting(t *testing.T) {
-	ns := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0ns"}, {850, "850ns"}, {999.4, "999ns"}, {999.6, "1.00µs"}, {1234, "1.23µs"},
-		{12345, "12.3µs"}, {123456, "123µs"}, {999_600, "1.00ms"}, {1_500_000, "1.50ms"},
-		{2e9, "2.00s"}, {3600e9, "3600s"}, {math.NaN(), "?"},
-	}
-	for _, tt := range ns {
-		if got := FormatNs(tt.in); got != tt.want {
-			t.Errorf("FormatNs(%v) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	si := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0"}, {0.5, "0.50"}, {12.5, "12.5"}, {850, "850"}, {999.9, "1.00k"}, {150234, "150k"},
-		{1234567, "1.23M"}, {math.Inf(1), "?"},
-	}
-	for _, tt := range si {
-		if got := FormatSI(tt.in); got != tt.want {
-			t.Errorf("FormatSI(%v) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
 	ci := []struct {
 		e    results.Estimate
 		want string

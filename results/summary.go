@@ -23,23 +23,44 @@ const DefaultConfidence = 0.95
 func Summarize(c *Cell, confidence float64) {
 	ops := make(map[string]OpSummary)
 	for _, op := range CellOps(c) {
-		var rate, p99 []float64
-		for i := range c.Runs {
-			s, ok := c.Runs[i].Ops[op]
-			if !ok {
-				continue
-			}
-			rate = append(rate, s.OpsPerSec)
-			if s.Count > 0 && !c.Runs[i].NoLatency {
-				p99 = append(p99, s.LatencyNs.P99)
-			}
-		}
 		ops[op] = OpSummary{
-			OpsPerSec: EstimateOf(rate, confidence),
-			P99Ns:     EstimateOf(p99, confidence),
+			OpsPerSec: RunsEstimate(c, op, false, opsPerSec, confidence),
+			P99Ns:     RunsEstimate(c, op, true, p99, confidence),
 		}
 	}
 	c.Summary = Summary{Ops: ops}
+}
+
+func opsPerSec(s OpStats) float64 { return s.OpsPerSec }
+func p99(s OpStats) float64       { return s.LatencyNs.P99 }
+
+// SummaryOf returns the summary of op (a job key) in c: the stored one when the
+// cell has it, else one computed now from its runs (a file written by an
+// interrupted run has none) at DefaultConfidence. Tables and charts both show
+// it, so that they agree.
+func SummaryOf(c *Cell, op string) OpSummary {
+	if s, ok := c.Summary.Ops[op]; ok && s.OpsPerSec.N > 0 {
+		return s
+	}
+	tmp := *c
+	Summarize(&tmp, DefaultConfidence)
+	return tmp.Summary.Ops[op]
+}
+
+// RunsEstimate is the estimate (EstimateOf) of the figure get picks over the
+// runs of c that have op (a job key). With timed, only the runs that completed
+// op at least once and timed it count: a latency is undefined otherwise. No
+// such runs give the zero Estimate.
+func RunsEstimate(c *Cell, op string, timed bool, get func(OpStats) float64, confidence float64) Estimate {
+	var v []float64
+	for i := range c.Runs {
+		s, ok := c.Runs[i].Ops[op]
+		if !ok || (timed && (s.Count == 0 || c.Runs[i].NoLatency)) {
+			continue
+		}
+		v = append(v, get(s))
+	}
+	return EstimateOf(v, confidence)
 }
 
 // EstimateOf is benchmath's AssumeNothing summary of values (the median and a

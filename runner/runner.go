@@ -18,7 +18,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -325,7 +324,7 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clo
 	if interrupted {
 		run.DurationNs = int64(max(end.Sub(measureStart), time.Millisecond))
 	}
-	run.Locks = diffLocks(<-locks0, lockStats(tg))
+	run.Locks = results.DiffLocks(<-locks0, lockStats(tg))
 	if wt, ok := tg.(windowTracer); ok {
 		wt.EndWindow(run)
 	}
@@ -459,30 +458,6 @@ func capViolations(vs []string) []string {
 		return vs
 	}
 	return append(vs[:results.MaxViolations:results.MaxViolations], fmt.Sprintf("... and %d more", len(vs)-results.MaxViolations))
-}
-
-// diffLocks is the lock use between two snapshots.
-func diffLocks(a, b []results.LockStat) []results.LockStat {
-	key := func(s results.LockStat) string { return s.Lock + "\x00" + s.Site + "\x00" + s.Mode }
-	before := map[string]results.LockStat{}
-	for _, s := range a {
-		before[key(s)] = s
-	}
-	var out []results.LockStat
-	for _, s := range b {
-		p := before[key(s)]
-		s.Acquisitions -= p.Acquisitions
-		s.Contended -= p.Contended
-		s.WaitNs -= p.WaitNs
-		s.HoldNs -= p.HoldNs
-		s.WaitHist = results.AddHist(slices.Clone(s.WaitHist), p.WaitHist, -1)
-		s.HoldHist = results.AddHist(slices.Clone(s.HoldHist), p.HoldHist, -1)
-		if s.Acquisitions > 0 {
-			out = append(out, s)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
-	return out
 }
 
 // intervalCount is how many intervals the measurement window has (the last may

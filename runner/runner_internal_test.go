@@ -207,57 +207,6 @@ func TestExpand(t *testing.T) {
 	}
 }
 
-func TestDiffLocks(t *testing.T) {
-	ls := func(lock, site, mode string, acq, cont, wait, hold int64) results.LockStat {
-		return results.LockStat{Lock: lock, Site: site, Mode: mode, Acquisitions: acq, Contended: cont, WaitNs: wait, HoldNs: hold}
-	}
-	for _, tc := range []struct {
-		name       string
-		a, b, want []results.LockStat
-	}{
-		{"nothing", nil, nil, nil},
-		{"no snapshot before", nil,
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 5, 1, 10, 20)},
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 5, 1, 10, 20)}},
-		{"subtracts every figure",
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 5, 1, 10, 20)},
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 12, 4, 110, 220)},
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 7, 3, 100, 200)}},
-		{"unused in the window is dropped",
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 5, 1, 10, 20), ls("page_lock", "fault", "exclusive", 3, 0, 0, 9)},
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 5, 1, 10, 20), ls("page_lock", "fault", "exclusive", 4, 0, 0, 12)},
-			[]results.LockStat{ls("page_lock", "fault", "exclusive", 1, 0, 0, 3)}},
-		{"gone from the second snapshot is dropped",
-			[]results.LockStat{ls("i_rwsem", "write", "exclusive", 5, 1, 10, 20)},
-			nil, nil},
-		{"key is lock, site and mode; sorted by it",
-			[]results.LockStat{ls("i_rwsem", "read", "shared", 1, 0, 0, 0), ls("i_rwsem", "read", "exclusive", 2, 0, 0, 0)},
-			[]results.LockStat{
-				ls("page_lock", "read", "exclusive", 1, 0, 0, 0),
-				ls("i_rwsem", "read", "shared", 4, 0, 0, 0),
-				ls("i_rwsem", "read", "exclusive", 3, 0, 0, 0),
-				ls("i_rwsem", "punch", "exclusive", 1, 1, 5, 5),
-			},
-			[]results.LockStat{
-				ls("i_rwsem", "punch", "exclusive", 1, 1, 5, 5),
-				ls("i_rwsem", "read", "exclusive", 1, 0, 0, 0),
-				ls("i_rwsem", "read", "shared", 3, 0, 0, 0),
-				ls("page_lock", "read", "exclusive", 1, 0, 0, 0),
-			}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b := append([]results.LockStat(nil), tc.b...)
-			got := diffLocks(tc.a, tc.b)
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("diffLocks =\n%+v\nwant\n%+v", got, tc.want)
-			}
-			if !reflect.DeepEqual(b, tc.b) {
-				t.Errorf("diffLocks changed its input")
-			}
-		})
-	}
-}
-
 // TestCollect: each job's recorders are merged across its workers, under its
 // key (its op, or its name when another job runs the same op: seqread), and
 // ops/s and bytes/s are over the run's duration, not the configured one.
