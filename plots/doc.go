@@ -33,7 +33,8 @@
 //   - memory: the largest resident set sampled in each interval of the first run
 //     of each cell, in MiB (runs that sampled it: rss_bytes);
 //   - locks: horizontal bars of wait time per lock, call site and mode, per
-//     strategy (the median over runs of each run's total wait);
+//     strategy: the wait per run of the report's lock table (the total over the
+//     runs divided by their number, results.CellLocks);
 //   - findings: stale (solid) and foreign (pale, stacked) pages returned per path,
 //     plus corrupt pages, per strategy, summed over runs; drawn even when there are
 //     none, with "no findings" in the title.
@@ -46,11 +47,14 @@
 //
 // # Statistics
 //
-// Throughput bars and sweep points are the median of the cell's runs, as in the
-// tables, with a whisker showing the same interval the tables give: the
-// median's distribution-free 95% confidence interval (golang.org/x/perf/benchmath
-// via results.EstimateOf) when the runs bound it (6 or more), else the range of
-// the runs (lowest to highest). Bar.Whisker records which, and the caption says
+// The charts compute no statistic of their own: package results does, and the
+// report prints the same figures. Throughput bars and sweep points are the
+// cell's summary (results.SummaryOf: the median of the runs), with a whisker
+// showing the same interval the tables give: the median's distribution-free 95%
+// confidence interval (golang.org/x/perf/benchmath via results.EstimateOf) when
+// the runs bound it (6 or more), else the range of the runs (lowest to
+// highest). Latency points are the same medians as the tables' p50, p99 and
+// p99.9 columns (results.RunsEstimate). Bar.Whisker records which, and the caption says
 // so. One run gives a bar without a whisker. Axes are labelled in human units:
 // durations as 850ns, 12µs, 1ms, 2s; counts and rates with k, M, G.
 //

@@ -180,28 +180,11 @@ func makeFixture() *results.File {
 			}
 			// The runner's Summary: with 3 runs benchmath's 95% median interval is
 			// unbounded, stored as the sample's range at its lower confidence (0.75).
-			c.Summary.Ops = map[string]results.OpSummary{}
-			for _, op := range []string{"read", "punch"} {
-				var xs, p99 []float64
-				for _, r := range c.Runs {
-					xs = append(xs, r.Ops[op].OpsPerSec)
-					p99 = append(p99, r.Ops[op].LatencyNs.P99)
-				}
-				c.Summary.Ops[op] = results.OpSummary{OpsPerSec: rangeEstimate(xs), P99Ns: rangeEstimate(p99)}
-			}
+			results.Summarize(&c, results.DefaultConfidence)
 			f.Results = append(f.Results, c)
 		}
 	}
 	return f
-}
-
-func rangeEstimate(xs []float64) results.Estimate {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, x := range xs {
-		lo, hi = math.Min(lo, x), math.Max(hi, x)
-	}
-	m, _ := median(xs)
-	return results.Estimate{Median: m, Lo: lo, Hi: hi, Confidence: 0.75, N: len(xs)}
 }
 
 // loadFixture reads the committed fixture.

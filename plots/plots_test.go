@@ -233,44 +233,11 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-// TestEstimateBar: a bar is the median of the runs; its whisker is the
-// tables' interval (results.EstimateOf) when bounded, the runs' range when
-// too few runs bound it, and absent for one run.
-func TestEstimateBar(t *testing.T) {
-	six := []float64{90, 95, 100, 102, 104, 110}
-	e := results.EstimateOf(six, confidence)
-	for _, tc := range []struct {
-		name          string
-		sample        []float64
-		value, lo, hi float64
-		errorBar      bool
-		whisker       string
-		n             int
-	}{
-		{name: "empty", n: 0},
-		{name: "one run", sample: []float64{7}, value: 7, lo: 7, hi: 7, n: 1},
-		{name: "three runs: the range", sample: []float64{90, 110, 100}, value: 100, lo: 90, hi: 110, errorBar: true, whisker: WhiskerRange, n: 3},
-		{name: "six runs: the tables' interval", sample: six, value: e.Median, lo: e.Lo, hi: e.Hi, errorBar: true, whisker: WhiskerCI, n: 6},
-		{name: "NaN ignored", sample: []float64{math.NaN(), 4}, value: 4, lo: 4, hi: 4, n: 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b := estimateBar(tc.sample, confidence)
-			if b.N != tc.n || b.ErrorBar != tc.errorBar || b.Whisker != tc.whisker || (b.N > 0 && b.Stat != StatMedian) {
-				t.Fatalf("got %+v, want N=%d ErrorBar=%v Whisker=%q", b, tc.n, tc.errorBar, tc.whisker)
-			}
-			if b.Value != tc.value || b.Lo != tc.lo || b.Hi != tc.hi {
-				t.Errorf("got %g [%g, %g], want %g [%g, %g]", b.Value, b.Lo, b.Hi, tc.value, tc.lo, tc.hi)
-			}
-		})
-	}
-	if e.Unbounded {
-		t.Fatalf("six runs gave an unbounded interval: %+v", e)
-	}
-}
-
-// TestThroughputBarSummary: the runs decide; a cell without runs falls back
-// on its Summary.
-func TestThroughputBarSummary(t *testing.T) {
+// TestThroughputBar: a bar is the median of the runs; its whisker is the
+// tables' interval (results.SummaryOf) when bounded, the runs' range when
+// too few runs bound it, and absent for one run. A stored Summary is what the
+// tables show, so it is what the bar shows.
+func TestThroughputBar(t *testing.T) {
 	runs := func(xs ...float64) []results.Run {
 		var rs []results.Run
 		for _, x := range xs {
@@ -278,25 +245,38 @@ func TestThroughputBarSummary(t *testing.T) {
 		}
 		return rs
 	}
-	sum := func(e results.Estimate) map[string]results.OpSummary {
-		return map[string]results.OpSummary{"read": {OpsPerSec: e}}
+	six := []float64{90, 95, 100, 102, 104, 110}
+	e := results.EstimateOf(six, results.DefaultConfidence)
+	if e.Unbounded {
+		t.Fatalf("six runs gave an unbounded interval: %+v", e)
 	}
-	bounded := results.Estimate{Median: 100, Lo: 95, Hi: 104, Confidence: 0.96875, N: 6}
-	unbounded := results.Estimate{Median: 100, Lo: 90, Hi: 110, Confidence: 0.75, N: 3, Unbounded: true}
-
-	b := throughputBar(&cell{runs: runs(90, 100, 110), summary: sum(bounded)}, "read")
-	if b.Value != 100 || b.Lo != 90 || b.Hi != 110 || b.Whisker != WhiskerRange {
-		t.Errorf("three runs: got %+v, want their median and range", b)
+	bounded := results.Estimate{Median: 101, Lo: 95, Hi: 104, Confidence: 0.96875, N: 6}
+	stored := results.Summary{Ops: map[string]results.OpSummary{"read": {OpsPerSec: bounded}}}
+	for _, tc := range []struct {
+		name          string
+		cell          results.Cell
+		value, lo, hi float64
+		errorBar      bool
+		whisker       string
+		n             int
+	}{
+		{name: "no runs", n: 0},
+		{name: "one run", cell: results.Cell{Runs: runs(7)}, value: 7, lo: 7, hi: 7, n: 1},
+		{name: "three runs: the range", cell: results.Cell{Runs: runs(90, 110, 100)}, value: 100, lo: 90, hi: 110, errorBar: true, whisker: WhiskerRange, n: 3},
+		{name: "six runs: the tables' interval", cell: results.Cell{Runs: runs(six...)}, value: e.Median, lo: e.Lo, hi: e.Hi, errorBar: true, whisker: WhiskerCI, n: 6},
+		{name: "the stored summary", cell: results.Cell{Runs: runs(90, 110, 100), Summary: stored}, value: 101, lo: 95, hi: 104, errorBar: true, whisker: WhiskerCI, n: 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := throughputBar(&cell{res: &tc.cell}, "read")
+			if b.N != tc.n || b.ErrorBar != tc.errorBar || b.Whisker != tc.whisker || b.Stat != StatMedian {
+				t.Fatalf("got %+v, want N=%d ErrorBar=%v Whisker=%q", b, tc.n, tc.errorBar, tc.whisker)
+			}
+			if b.Value != tc.value || b.Lo != tc.lo || b.Hi != tc.hi {
+				t.Errorf("got %g [%g, %g], want %g [%g, %g]", b.Value, b.Lo, b.Hi, tc.value, tc.lo, tc.hi)
+			}
+		})
 	}
-	b = throughputBar(&cell{summary: sum(bounded)}, "read")
-	if b.Value != 100 || b.Lo != 95 || b.Hi != 104 || b.Whisker != WhiskerCI || b.N != 6 {
-		t.Errorf("bounded summary without runs: got %+v", b)
-	}
-	b = throughputBar(&cell{summary: sum(unbounded)}, "read")
-	if b.Value != 100 || b.Whisker != WhiskerRange || b.N != 3 {
-		t.Errorf("unbounded summary without runs: got %+v, want the median and range", b)
-	}
-	if b := throughputBar(&cell{runs: runs(42)}, "punch"); b.N != 0 {
+	if b := throughputBar(&cell{res: &results.Cell{Runs: runs(42)}}, "punch"); b.N != 0 {
 		t.Errorf("absent op: got %+v, want no bar", b)
 	}
 }
@@ -377,14 +357,6 @@ func TestSweepPositions(t *testing.T) {
 		}
 		if numeric != tc.numeric || !slices.Equal(got, tc.want) {
 			t.Errorf("sweepPositions(%q) = %v, %v; want %v, %v", tc.values, got, numeric, tc.want, tc.numeric)
-		}
-	}
-}
-
-func TestFormatSI(t *testing.T) {
-	for v, want := range map[float64]string{0: "0", 950: "950", 999999: "1M", 1234: "1.23k", 120000: "120k", 2.5e9: "2.5G", 0.25: "0.25"} {
-		if got := formatSI(v); got != want {
-			t.Errorf("formatSI(%g) = %q, want %q", v, got, want)
 		}
 	}
 }

@@ -2,8 +2,8 @@ package plots
 
 import (
 	"math"
-	"strconv"
 
+	"github.com/rwbench/rwbench/units"
 	"gonum.org/v1/plot"
 )
 
@@ -98,24 +98,9 @@ func formatUnit(v float64, unit string) string {
 		if v == 0 {
 			return "0"
 		}
-		return formatDuration(v)
+		return units.NsShort(v)
 	}
-	return formatSI(v)
-}
-
-// formatDuration formats ns nanoseconds in the largest unit that keeps the
-// number at least 1, with up to 3 significant digits: 850ns, 2.5µs, 1ms, 10s.
-func formatDuration(ns float64) string {
-	units := []struct {
-		scale float64
-		name  string
-	}{{1e9, "s"}, {1e6, "ms"}, {1e3, "µs"}}
-	for _, u := range units {
-		if math.Abs(ns) >= u.scale*(1-1e-9) {
-			return strconv.FormatFloat(ns/u.scale, 'g', 3, 64) + u.name
-		}
-	}
-	return strconv.FormatFloat(ns, 'g', 3, 64) + "ns"
+	return units.SIShort(v)
 }
 
 // fixedTicks shows the given ticks, dropping the label of a tick too close to the
@@ -146,27 +131,4 @@ func (f fixedTicks) Ticks(lo, hi float64) []plot.Tick {
 		out = append(out, pt)
 	}
 	return out
-}
-
-// formatSI formats v with 3 significant digits and a k, M, G or T suffix.
-func formatSI(v float64) string {
-	if v == 0 || !isFinite(v) {
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	// Round to 3 significant digits first, so that 999999 is 1M and not 1e+03k.
-	scale := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-2)
-	v = math.Round(v/scale) * scale
-	a := math.Abs(v)
-	suffix := ""
-	switch {
-	case a >= 1e12:
-		v, suffix = v/1e12, "T"
-	case a >= 1e9:
-		v, suffix = v/1e9, "G"
-	case a >= 1e6:
-		v, suffix = v/1e6, "M"
-	case a >= 1e3:
-		v, suffix = v/1e3, "k"
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64) + suffix
 }
