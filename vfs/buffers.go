@@ -95,7 +95,7 @@ func (b *sealedBatch) heldUp(except *qsState) bool {
 
 // bufferPool is the filesystem's pool of page buffers past their grace period.
 type bufferPool struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards every field below
 	tasks  []*qsState // online or offline; removed at Close
 	sealed []*sealedBatch
 	free   [][]*[PageSize]byte // batches ready for reuse

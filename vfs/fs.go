@@ -63,12 +63,12 @@ type FS struct {
 
 	graph lockGraph // the lock-class graph, with Validate
 
-	violationMu sync.Mutex
+	violationMu sync.Mutex // guards violations, seen and dropped
 	violations  []string
 	seen        map[string]bool // violation keys reported
 	dropped     int             // distinct violations beyond maxViolations
 
-	tasksMu sync.Mutex
+	tasksMu sync.Mutex // guards tasks
 	tasks   []*Task
 
 	flusherStop chan struct{}

@@ -352,7 +352,7 @@ func (t *Task) unlockPage(p *Page, site Site) {
 
 // plain mutexes that rank among the instrumented locks (i_mmap_rwsem, ptl).
 type rankedMutex struct {
-	mu    sync.RWMutex
+	mu    sync.RWMutex // the lock itself: it guards what its class names (a vma tree, page table entries)
 	class LockClass
 }
 

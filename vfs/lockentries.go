@@ -14,8 +14,8 @@ import (
 // one locked range at a time.
 type lockEntries struct {
 	first, end atomic.Uint64 // the locked range [first, end); end 0 when none
-	mu         sync.Mutex
-	cond       sync.Cond
+	mu         sync.Mutex    // guards the changes of first and end and the waits on cond
+	cond       sync.Cond     // broadcast when the locked range is taken out
 }
 
 // vacant is what a slot at idx holds once its page is removed: a lock entry

@@ -18,7 +18,7 @@ const (
 // Page is one page of a file in the page cache.
 type Page struct {
 	index uint64
-	lock  sync.Mutex // the page lock
+	lock  sync.Mutex // the page lock: guards the page's mapping, block and data changes (see the package doc)
 	flags atomic.Uint32
 	data  atomic.Pointer[[PageSize]byte] // immutable once published; see the package doc
 
@@ -64,8 +64,8 @@ type pageCache struct {
 	nrWriteback atomic.Int64 // pages under writeback (NR_WRITEBACK)
 	maxPages    int64
 
-	lruMu sync.Mutex
-	head  Page // sentinel of the LRU list: head.next is the most recently added
+	lruMu sync.Mutex // guards the LRU list (head and every page's prev and next) and hand
+	head  Page       // sentinel of the LRU list: head.next is the most recently added
 	hand  *Page
 
 	wbMu   sync.Mutex // guards the end of writeback (wbCond) and pages' wbRetired

@@ -70,9 +70,18 @@ import (
 // release wakes it.
 //
 // Wake-ups. Go runs a woken goroutine only when its waker's P next schedules,
-// while the kernel's woken task runs at once on an idle CPU or preempts its
-// waker; so a waker that woke a writer yields (wakeUp), or it would steal the
-// lock back before the writer could retry, or ever set the handoff bit.
+// while the kernel's woken task runs soon on another CPU or preempts its
+// waker. Until its wait timeout that difference does not matter: the woken
+// writer retries, finds the lock taken again by the writer that released it
+// (back from user space within microseconds, it takes the free lock through
+// its slow path, ahead of the queue), and sleeps again; that is how writers
+// keep a contended i_rwsem among themselves while the readers queued behind
+// them wait for the handoff (RWSemWaitTimeout). Once the woken writer is due
+// to set the handoff bit it must get to run, so a waker that woke such a
+// writer yields (wakeUp). Yielding on every wake-up instead let queued readers
+// in at almost every release: model irwsem read at 0.89x of invalidate on the
+// cold mixed workload (none of the readers waited the 4 ms), against 0.19x
+// with this rule and 0.15x for real XFS against ext4.
 //
 // Not modelled: the osq queue of spinners (spinners race for the lock word),
 // the nonspinnable bits, RT tasks, signals and killable waits, downgrade.
@@ -442,15 +451,15 @@ func (l *RWSem) markWake(kind wakeKind, wq []*rwWaiter) []*rwWaiter {
 }
 
 // wakeUp is wake_up_q: a token to each waiter, after waitMu is dropped. When
-// it woke a writer, the waker then yields: Go runs a woken goroutine only when
-// its waker's P next schedules, and the waker, running on, would take the lock
-// again (a reader steals it) before the woken writer even retried, let alone
-// set the handoff bit; the kernel's woken task runs at once on an idle CPU or
-// preempts its waker. Woken readers hold the lock already: nothing to yield for.
+// it woke a writer whose wait timeout has passed, the waker then yields, so
+// that the writer runs and sets the handoff bit (see RWSem: Go runs a woken
+// goroutine only when its waker's P next schedules). Woken readers hold the
+// lock already: nothing to yield for.
 func wakeUp(wq []*rwWaiter) {
 	writer := false
+	now := time.Now()
 	for _, w := range wq {
-		writer = writer || w.write
+		writer = writer || (w.write && now.After(w.timeout))
 		select {
 		case w.wake <- struct{}{}:
 		default: // a writer already has a token to retry with

@@ -54,7 +54,7 @@ func TestPauseBounds(t *testing.T) {
 // pause at or below freerun, pauses that grow as the dirty count nears the
 // limit and never exceed MAX_PAUSE, a dirty count held under the limit, a
 // writer that never writes back itself, a bandwidth estimate that finds the
-// device's, and a flusher that drains everything once the writer stops.
+// device's, a base rate limit that follows it, and a flusher that drains everything once the writer stops.
 func TestDirtyThrottle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const bw = 4 << 20 // bytes/s: 1024 pages/s
@@ -121,8 +121,14 @@ func TestDirtyThrottle(t *testing.T) {
 		if w.wroteBack != 0 {
 			t.Errorf("the writer wrote back %d pages itself", w.wroteBack)
 		}
-		if _, avg := fs.dirty.rates(); avg < 0.7*bw/PageSize || avg > 1.3*bw/PageSize {
+		base, avg := fs.dirty.rates()
+		if avg < 0.7*bw/PageSize || avg > 1.3*bw/PageSize {
 			t.Errorf("write bandwidth estimated at %.0f pages/s, the device's is %d", avg, bw/PageSize)
+		}
+		// One writer: the base rate limit tracks the balanced rate, which is
+		// the device's bandwidth, down from its start at 100 MiB/s.
+		if base > 2*bw/PageSize {
+			t.Errorf("base rate limit %.0f pages/s, the device writes %d", base, bw/PageSize)
 		}
 		p1 := fs.DirtyPauses()
 		if p := p1.Since(p0); p.TotalNs != int64(slept) || p.Count == 0 || p.MaxNs > int64(maxPause) || p.P99Ns > p.MaxNs {

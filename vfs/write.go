@@ -195,9 +195,11 @@ func (t *Task) submitWriteback(ino *Inode, run []wbPage) {
 			}
 			fs.cache.endWriteback(w.p)
 		}
-		// The bandwidth is measured as writes complete, as the kernel's
-		// completion work does: a stretch with none is not measured.
-		fs.dirty.updateBandwidth(time.Now())
+		// The last write in flight measures the bandwidth, as the kernel's
+		// wb_inode_writeback_end does, so that a burst's end is counted.
+		if fs.cache.nrWriteback.Load() == 0 {
+			fs.dirty.updateBandwidth(time.Now())
+		}
 	})
 }
 
@@ -261,6 +263,12 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 		run = append(run, w)
 	}
 	flush()
+	// do_writepages measures the bandwidth (at most once per interval): a
+	// throttled writer updates it too, with the rate limit, and whichever
+	// comes first in an interval does it. Were it measured at every write's
+	// completion, the writers would never get an interval and the rate limit
+	// would stay at its start.
+	t.fs.dirty.updateBandwidth(time.Now())
 	if wait {
 		for i := first; i < end; i++ {
 			if p := m.lookup(i); p != nil {
@@ -273,7 +281,9 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 }
 
 // flusher is the per-filesystem writeback thread: it wakes every interval, or
-// when a writer passes the background threshold, and writes back dirty pages.
+// when a writer passes the background threshold, and writes back dirty pages,
+// pass after pass while more than the background threshold are dirty and a
+// pass finds pages to write (wb_writeback's background work), then sleeps.
 func (fs *FS) flusher() {
 	defer close(fs.flusherDone)
 	t := fs.NewTask()
@@ -288,9 +298,16 @@ func (fs *FS) flusher() {
 		case <-fs.kick:
 		}
 		t.opStart()
-		for _, ino := range fs.inodes {
-			if ino.Mapping.nrDirty.Load() > 0 {
-				_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next wait reports it
+		bg := fs.opts.DirtyBackgroundBytes / PageSize
+		for {
+			before := t.wroteBack
+			for _, ino := range fs.inodes {
+				if ino.Mapping.nrDirty.Load() > 0 {
+					_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next wait reports it
+				}
+			}
+			if t.wroteBack == before || fs.cache.nrDirty.Load() <= bg {
+				break
 			}
 		}
 		t.offline() // asleep until the next tick: grace periods need not wait
