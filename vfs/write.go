@@ -85,11 +85,21 @@ func (t *Task) writePage(ino *Inode, idx uint64, src []byte) error {
 }
 
 // blockForWrite returns the block backing page idx, allocating one for a hole
-// and converting an unwritten extent to written.
+// and converting an unwritten extent to written. An overwrite of a written
+// block only looks the block up, sharing the block map with readers, as
+// ext4_map_blocks (i_data_sem shared) and XFS's buffered write (ILOCK shared
+// for a written extent) do; only an allocation or a conversion takes it
+// exclusive.
 func (fs *FS) blockForWrite(ino *Inode, idx uint64) (uint64, error) {
+	ino.bmapLock.RLock()
+	b := ino.bmap[idx]
+	ino.bmapLock.RUnlock()
+	if b != 0 && b&unwrittenBit == 0 {
+		return b, nil
+	}
 	ino.bmapLock.Lock()
 	defer ino.bmapLock.Unlock()
-	b := ino.bmap[idx]
+	b = ino.bmap[idx]
 	if b&unwrittenBit != 0 {
 		b &^= unwrittenBit
 		ino.bmap[idx] = b
