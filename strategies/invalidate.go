@@ -27,14 +27,11 @@ func Invalidate() vfs.Strategy {
 
 // invalidateTable is where invalidate takes its lock, and rangelock its range.
 func invalidateTable() vfs.Table {
-	return vfs.Table{
+	return withInvalidators(vfs.Table{
 		vfs.SitePageCreate:  vfs.S(vfs.LockInval),
 		vfs.SitePageUpdate:  vfs.S(vfs.LockInval),
 		vfs.SiteReadahead:   vfs.S(vfs.LockInval),
 		vfs.SiteFaultCreate: vfs.S(vfs.LockInval),
 		vfs.SiteMkwrite:     vfs.S(vfs.LockInval),
-		vfs.SitePunch:       vfs.X(vfs.LockInval),
-		vfs.SiteTruncate:    vfs.X(vfs.LockInval),
-		vfs.SiteZero:        vfs.X(vfs.LockInval),
-	}
+	})
 }

@@ -22,14 +22,11 @@ import "github.com/rwbench/rwbench/vfs"
 //	write                    i_rwsem X (the model)
 //	punch/truncate/zero      i_rwsem X (the model) + MMAPLOCK X
 func IRwsem() vfs.Strategy {
-	return vfs.NewTableStrategy("irwsem", "MMAPLOCK", vfs.Table{
+	return vfs.NewTableStrategy("irwsem", "MMAPLOCK", withInvalidators(vfs.Table{
 		vfs.SiteReadEntry:   vfs.S(vfs.LockIRwsem),
 		vfs.SiteAdvise:      vfs.S(vfs.LockIRwsem),
 		vfs.SiteFault:       vfs.S(vfs.LockInval),
 		vfs.SiteFaultAround: vfs.S(vfs.LockInval),
 		vfs.SiteMkwrite:     vfs.S(vfs.LockInval),
-		vfs.SitePunch:       vfs.X(vfs.LockInval),
-		vfs.SiteTruncate:    vfs.X(vfs.LockInval),
-		vfs.SiteZero:        vfs.X(vfs.LockInval),
-	})
+	}))
 }

@@ -19,12 +19,9 @@ import "github.com/rwbench/rwbench/vfs"
 //	write                    i_rwsem X (the model)
 //	punch/truncate/zero      i_rwsem X (the model) + lock entries over the range
 func LockEntries() vfs.Strategy {
-	return lockEntriesStrategy{table: vfs.Table{
+	return lockEntriesStrategy{table: withInvalidators(vfs.Table{
 		vfs.SitePageInsert: vfs.S(vfs.LockInval),
-		vfs.SitePunch:      vfs.X(vfs.LockInval),
-		vfs.SiteTruncate:   vfs.X(vfs.LockInval),
-		vfs.SiteZero:       vfs.X(vfs.LockInval),
-	}}
+	})}
 }
 
 // lockEntriesStrategy reads its table this way: shared is "wait while a lock

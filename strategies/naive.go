@@ -24,13 +24,10 @@ import "github.com/rwbench/rwbench/vfs"
 //	write                    i_rwsem X (the model)
 //	punch/truncate/zero      i_rwsem X (the model) + i_mmap_sem X
 func Naive() vfs.Strategy {
-	return vfs.NewTableStrategy("naive", "i_mmap_sem", vfs.Table{
+	return vfs.NewTableStrategy("naive", "i_mmap_sem", withInvalidators(vfs.Table{
 		vfs.SiteReadEntry: vfs.S(vfs.LockInval),
 		vfs.SiteAdvise:    vfs.S(vfs.LockInval),
 		vfs.SiteFault:     vfs.S(vfs.LockInval),
 		vfs.SiteMkwrite:   vfs.S(vfs.LockInval),
-		vfs.SitePunch:     vfs.X(vfs.LockInval),
-		vfs.SiteTruncate:  vfs.X(vfs.LockInval),
-		vfs.SiteZero:      vfs.X(vfs.LockInval),
-	})
+	}))
 }

@@ -19,11 +19,8 @@ import "github.com/rwbench/rwbench/vfs"
 //	write                    i_rwsem X (the model)
 //	punch/truncate/zero      i_rwsem X (the model) + i_mmap_sem X
 func None() vfs.Strategy {
-	return vfs.NewTableStrategy("none", "i_mmap_sem", vfs.Table{
-		vfs.SiteFault:    vfs.S(vfs.LockInval),
-		vfs.SiteMkwrite:  vfs.S(vfs.LockInval),
-		vfs.SitePunch:    vfs.X(vfs.LockInval),
-		vfs.SiteTruncate: vfs.X(vfs.LockInval),
-		vfs.SiteZero:     vfs.X(vfs.LockInval),
-	})
+	return vfs.NewTableStrategy("none", "i_mmap_sem", withInvalidators(vfs.Table{
+		vfs.SiteFault:   vfs.S(vfs.LockInval),
+		vfs.SiteMkwrite: vfs.S(vfs.LockInval),
+	}))
 }

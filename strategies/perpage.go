@@ -20,12 +20,9 @@ import "github.com/rwbench/rwbench/vfs"
 //	write                    i_rwsem X (the model)
 //	punch/truncate/zero      i_rwsem X (the model) + i_mmap_sem X
 func PerPage() vfs.Strategy {
-	return vfs.NewTableStrategy("perpage", "i_mmap_sem", vfs.Table{
+	return vfs.NewTableStrategy("perpage", "i_mmap_sem", withInvalidators(vfs.Table{
 		vfs.SitePageInsert: vfs.S(vfs.LockInval),
 		vfs.SitePageUpdate: vfs.S(vfs.LockInval),
 		vfs.SiteMkwrite:    vfs.S(vfs.LockInval),
-		vfs.SitePunch:      vfs.X(vfs.LockInval),
-		vfs.SiteTruncate:   vfs.X(vfs.LockInval),
-		vfs.SiteZero:       vfs.X(vfs.LockInval),
-	})
+	}))
 }

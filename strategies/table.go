@@ -65,3 +65,14 @@ func modeLetter(m vfs.Mode) string {
 	}
 	return "S"
 }
+
+// withInvalidators returns t with the invalidation lock taken exclusive at
+// punch, truncate and zero range, where every strategy takes it: the
+// invalidating side is the same everywhere, the strategies differ in where
+// page creation takes the lock shared.
+func withInvalidators(t vfs.Table) vfs.Table {
+	for _, site := range []vfs.Site{vfs.SitePunch, vfs.SiteTruncate, vfs.SiteZero} {
+		t[site] = vfs.X(vfs.LockInval)
+	}
+	return t
+}
