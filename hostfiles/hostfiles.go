@@ -1,8 +1,9 @@
 // Package hostfiles is the set of real files on the host filesystem that the
-// `kernel` (hostfs) and `raw` (rawio) targets run on: creation, the per-file
-// descriptors and paths, and the operations both do the same way (punch, zero
-// range, truncate, fsync, close and remove). Reads, writes and faults differ
-// between the targets and stay in their packages.
+// `kernel` (hostcache) and `raw` (rawio) targets run on: creation, the per-file
+// descriptors and paths, and the operations both do the same way (pread and
+// pwrite, punch, zero range, truncate, fsync, close and remove). What differs
+// between the targets (rawio's aligned bounce buffers, hostcache's mappings,
+// faults and advice) stays in their packages.
 package hostfiles
 
 import (
@@ -15,12 +16,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Set is files f0..fN-1 in one directory. The zero value is empty; Open fills it.
-type Set struct {
+// Files is the open files: what any worker of either target may do to them.
+// A target's worker embeds *Files, so the operations that are the same system
+// call for both targets are the worker's own.
+type Files struct {
 	name        string // the owning target, for messages
 	paths       []string
 	fds         []int
 	noZeroRange atomic.Bool // the filesystem rejected ZERO_RANGE: punch instead
+}
+
+// Set is files f0..fN-1 in one directory, with their lifetime: Open creates
+// them, Close removes them. The zero value is empty; Open fills it.
+type Set struct {
+	Files
 }
 
 // Open creates (or truncates) files f0..f<files-1> in dir, each of size bytes
@@ -54,24 +63,67 @@ func (s *Set) Open(name, dir string, files int, size int64, extra int) error {
 }
 
 // Len is the number of files.
-func (s *Set) Len() int { return len(s.fds) }
+func (s *Files) Len() int { return len(s.fds) }
 
 // Path is file i's path.
-func (s *Set) Path(i int) string { return s.paths[i] }
+func (s *Files) Path(i int) string { return s.paths[i] }
 
 // Paths returns the files' paths, file i first.
-func (s *Set) Paths() []string { return append([]string(nil), s.paths...) }
+func (s *Files) Paths() []string { return append([]string(nil), s.paths...) }
 
 // Fd returns file i's descriptor.
-func (s *Set) Fd(file int) (int, error) {
+func (s *Files) Fd(file int) (int, error) {
 	if file < 0 || file >= len(s.fds) {
 		return -1, fmt.Errorf("%s: file %d out of range [0, %d)", s.name, file, len(s.fds))
 	}
 	return s.fds[file], nil
 }
 
+// Read is one pread(2) of buf at off in file, retried on EINTR; the count is
+// short at end of file.
+func (s *Files) Read(file int, off int64, buf []byte) (int, error) {
+	fd, err := s.Fd(file)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		n, err := unix.Pread(fd, buf, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, &os.PathError{Op: "pread", Path: s.paths[file], Err: err}
+		}
+		return n, nil
+	}
+}
+
+// Write is pwrite(2) of all of data at off in file, continuing after short
+// writes and EINTR; a write that makes no progress is EIO.
+func (s *Files) Write(file int, off int64, data []byte) (int, error) {
+	fd, err := s.Fd(file)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for done < len(data) {
+		n, err := unix.Pwrite(fd, data[done:], off+int64(done))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return done, &os.PathError{Op: "pwrite", Path: s.paths[file], Err: err}
+		}
+		if n == 0 {
+			return done, &os.PathError{Op: "pwrite", Path: s.paths[file], Err: unix.EIO}
+		}
+		done += n
+	}
+	return done, nil
+}
+
 // Punch is fallocate(PUNCH_HOLE|KEEP_SIZE).
-func (s *Set) Punch(file int, off, length int64) error {
+func (s *Files) Punch(file int, off, length int64) error {
 	fd, err := s.Fd(file)
 	if err != nil {
 		return err
@@ -84,7 +136,7 @@ func (s *Set) Punch(file int, off, length int64) error {
 
 // ZeroRange is fallocate(ZERO_RANGE|KEEP_SIZE), or a punch where the filesystem
 // does not support it (remembered after the first refusal).
-func (s *Set) ZeroRange(file int, off, length int64) error {
+func (s *Files) ZeroRange(file int, off, length int64) error {
 	fd, err := s.Fd(file)
 	if err != nil {
 		return err
@@ -103,7 +155,7 @@ func (s *Set) ZeroRange(file int, off, length int64) error {
 }
 
 // Truncate is ftruncate.
-func (s *Set) Truncate(file int, size int64) error {
+func (s *Files) Truncate(file int, size int64) error {
 	fd, err := s.Fd(file)
 	if err != nil {
 		return err

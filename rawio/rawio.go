@@ -32,11 +32,11 @@ package rawio
 import (
 	"errors"
 	"fmt"
-	"github.com/rwbench/rwbench/sigbus"
 	"os"
 	"unsafe"
 
 	"github.com/rwbench/rwbench/hostfiles"
+	"github.com/rwbench/rwbench/sigbus"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,7 +72,7 @@ func (t *Target) Name() string { return "raw" }
 
 // NewWorker returns a worker with a one-page bounce buffer.
 func (t *Target) NewWorker() (*Worker, error) {
-	return &Worker{t: t, bounce: AlignedBuffer(pageSize)}, nil
+	return &Worker{Files: &t.Files, t: t, bounce: AlignedBuffer(pageSize)}, nil
 }
 
 // Quiesce fsyncs every file.
@@ -84,11 +84,7 @@ func (t *Target) Quiesce() error {
 func (t *Target) Check() []string { return nil }
 
 // Close closes and removes the files.
-func (t *Target) Close() error {
-	var errs []error
-	errs = append(errs, t.Set.Close())
-	return errors.Join(errs...)
-}
+func (t *Target) Close() error { return t.Set.Close() }
 
 // AlignedBuffer returns a zeroed buffer of n bytes whose first byte is aligned to
 // Align: it over-allocates by Align-1 bytes and slices.
@@ -98,8 +94,11 @@ func AlignedBuffer(n int) []byte {
 	return b[skip : skip+n : skip+n]
 }
 
-// worker owns a bounce buffer.
+// Worker owns a bounce buffer. Punch, ZeroRange and Truncate are the plain
+// system calls of hostfiles.Files; Read and Write, which go through the bounce
+// buffer, are its own.
 type Worker struct {
+	*hostfiles.Files
 	t      *Target
 	bounce []byte // Align-aligned; len is a multiple of Align
 }
@@ -115,19 +114,18 @@ func (w *Worker) buffer(n int) []byte {
 
 // Read reads len(buf) bytes at off; the count is short at end of file.
 func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
-	fd, err := w.t.Fd(file)
-	if err != nil {
+	if _, err := w.Fd(file); err != nil {
 		return 0, err
 	}
 	if off < 0 {
-		return 0, &os.PathError{Op: "pread", Path: w.t.Path(file), Err: unix.EINVAL}
+		return 0, &os.PathError{Op: "pread", Path: w.Path(file), Err: unix.EINVAL}
 	}
 	start := off &^ (Align - 1)
 	end := (off + int64(len(buf)) + Align - 1) &^ (Align - 1)
 	b := w.buffer(int(end - start))
-	n, err := pread(fd, b, start)
+	n, err := w.readAligned(file, b, start)
 	if err != nil {
-		return 0, &os.PathError{Op: "pread", Path: w.t.Path(file), Err: err}
+		return 0, err
 	}
 	head := int(off - start)
 	if n <= head {
@@ -136,14 +134,13 @@ func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
 	return copy(buf, b[head:n]), nil
 }
 
-// pread reads until b is full or end of file.
-func pread(fd int, b []byte, off int64) (int, error) {
+// readAligned reads until b is full or end of file: after a partial block
+// (end of file) it stops, since O_DIRECT cannot read on from an unaligned
+// offset.
+func (w *Worker) readAligned(file int, b []byte, off int64) (int, error) {
 	done := 0
 	for done < len(b) {
-		n, err := unix.Pread(fd, b[done:], off+int64(done))
-		if err == unix.EINTR {
-			continue
-		}
+		n, err := w.Files.Read(file, off+int64(done), b[done:])
 		if err != nil {
 			return done, err
 		}
@@ -160,8 +157,7 @@ func pread(fd int, b []byte, off int64) (int, error) {
 
 // Write writes data at off; off and len(data) must be multiples of Align.
 func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
-	fd, err := w.t.Fd(file)
-	if err != nil {
+	if _, err := w.Fd(file); err != nil {
 		return 0, err
 	}
 	if off < 0 || off%Align != 0 || len(data)%Align != 0 {
@@ -169,21 +165,7 @@ func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
 	}
 	b := w.buffer(len(data))
 	copy(b, data)
-	done := 0
-	for done < len(b) {
-		n, err := unix.Pwrite(fd, b[done:], off+int64(done))
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: err}
-		}
-		if n == 0 {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: unix.EIO}
-		}
-		done += n
-	}
-	return done, nil
+	return w.Files.Write(file, off, b)
 }
 
 // FaultRead reads the page at off into buf; the tail of a page that straddles
@@ -211,13 +193,13 @@ func (w *Worker) FaultRead(file int, off int64, buf []byte) error {
 // mapping would raise SIGBUS. A page that straddles end of file is written
 // whole, and so extends the file to the page's end: O_DIRECT cannot write less.
 func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
-	fd, err := w.t.Fd(file)
+	fd, err := w.Fd(file)
 	if err != nil {
 		return err
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return &os.PathError{Op: "fstat", Path: w.t.Path(file), Err: err}
+		return &os.PathError{Op: "fstat", Path: w.Path(file), Err: err}
 	}
 	if off >= st.Size {
 		return sigbus.ErrBeyondEOF
@@ -229,21 +211,9 @@ func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 	return err
 }
 
-func (w *Worker) Punch(file int, off, length int64) error {
-	return w.t.Punch(file, off, length)
-}
-
-func (w *Worker) ZeroRange(file int, off, length int64) error {
-	return w.t.ZeroRange(file, off, length)
-}
-
-func (w *Worker) Truncate(file int, size int64) error {
-	return w.t.Truncate(file, size)
-}
-
 // Advise does nothing: there is no cache.
 func (w *Worker) Advise(file int, off, length int64) error {
-	_, err := w.t.Fd(file)
+	_, err := w.Fd(file)
 	return err
 }
 

@@ -7,21 +7,21 @@ import (
 	"sync"
 
 	"github.com/rwbench/rwbench/config"
-	"github.com/rwbench/rwbench/hostfs"
+	"github.com/rwbench/rwbench/hostcache"
 	"github.com/rwbench/rwbench/ktrace"
 	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/scratchfs"
 )
 
 // realFS is the xfs, ext4 or btrfs target: the kernel target's operations
-// (package hostfs, unchanged) on a filesystem made for the run by package
+// (package hostcache, unchanged) on a filesystem made for the run by package
 // scratchfs, with the page cache bounded to cache.size by a memory cgroup and
 // the dirty thresholds set to the model's. Every run makes its own filesystem,
 // so each starts with none of the file set's pages cached, as a model run
 // does; Close removes it all, on success, error and interrupt alike (the
 // runner closes every target it made).
 type realFS struct {
-	*hostfs.Target
+	*hostcache.Target
 	fs   *scratchfs.FS
 	name string
 	// traceMu guards trace and traceNotes: a window's start runs on the
@@ -48,7 +48,7 @@ func newRealFS(c *config.Config, name string, ws *workspace) (Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := hostfs.New(fs.Dir(), c.Files.Count, int64(c.Files.Size))
+	t, err := hostcache.New(fs.Dir(), c.Files.Count, int64(c.Files.Size))
 	if err != nil {
 		return nil, errors.Join(err, fs.Close())
 	}
@@ -59,7 +59,7 @@ func (r *realFS) Name() string { return r.name }
 
 func (r *realFS) NewWorker() (Worker, error) { return r.Target.NewWorker() }
 
-// Quiesce drops the file set's pages (hostfs), then sets the memory limit to
+// Quiesce drops the file set's pages (hostcache), then sets the memory limit to
 // cache.size over what the process has charged besides them.
 func (r *realFS) Quiesce() error {
 	err := r.Target.Quiesce()

@@ -13,7 +13,7 @@ import (
 	"github.com/rwbench/rwbench/blockdev"
 	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
-	"github.com/rwbench/rwbench/hostfs"
+	"github.com/rwbench/rwbench/hostcache"
 	"github.com/rwbench/rwbench/rawio"
 	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/scratchfs"
@@ -219,11 +219,11 @@ func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, l
 	files, size := c.Files.Count, int64(c.Files.Size)
 	switch name {
 	case TargetKernel:
-		t, err := hostfs.New(ws.dir, files, size)
+		t, err := hostcache.New(ws.dir, files, size)
 		if err != nil {
 			return nil, err
 		}
-		return adapted[*hostfs.Worker]{t}, nil
+		return adapted[*hostcache.Worker]{t}, nil
 	case TargetRaw:
 		t, err := rawio.New(ws.dir, files, size)
 		if err != nil {

@@ -1,4 +1,4 @@
-package hostfs
+package hostcache
 
 import "runtime/debug"
 

@@ -1,4 +1,4 @@
-// Package hostfs is the "kernel" target: the benchmark's workload run on the
+// Package hostcache is the "kernel" target: the benchmark's workload run on the
 // host kernel's own page cache, on real files in a directory of the host
 // filesystem, to calibrate the model against the system it imitates.
 //
@@ -35,17 +35,17 @@
 // run concurrently with the workers' operations. Check has nothing to check:
 // the kernel's consistency is not ours to judge, and the runner checks content
 // through Read.
-package hostfs
+package hostcache
 
 import (
 	"errors"
 	"fmt"
-	"github.com/rwbench/rwbench/sigbus"
 	"os"
 	"runtime/debug"
 	"sync"
 
 	"github.com/rwbench/rwbench/hostfiles"
+	"github.com/rwbench/rwbench/sigbus"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,7 +64,7 @@ type Target struct {
 // (sparse: ftruncate), and opens them.
 func New(dir string, files int, size int64) (*Target, error) {
 	t := &Target{dir: dir, page: int64(unix.Getpagesize()), workers: make(map[*Worker]struct{})}
-	if err := t.Set.Open("hostfs", dir, files, size, 0); err != nil {
+	if err := t.Set.Open("hostcache", dir, files, size, 0); err != nil {
 		t.Close()
 		return nil, err
 	}
@@ -79,9 +79,9 @@ func (t *Target) NewWorker() (*Worker, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
-		return nil, errors.New("hostfs: target closed")
+		return nil, errors.New("hostcache: target closed")
 	}
-	w := &Worker{t: t, maps: make([][]byte, t.Len())}
+	w := &Worker{Files: &t.Files, t: t, maps: make([][]byte, t.Len())}
 	t.workers[w] = struct{}{}
 	return w, nil
 }
@@ -125,53 +125,20 @@ func (t *Target) Close() error {
 	return errors.Join(errs...)
 }
 
-// worker is one goroutine's context: its own mapping of each file.
+// Worker is one goroutine's context: its own mapping of each file. Read,
+// Write, Punch, ZeroRange and Truncate are the plain system calls of
+// hostfiles.Files.
 type Worker struct {
+	*hostfiles.Files
 	t *Target
-	// maps[i] is this worker's MAP_SHARED mapping of file i, nil until the first
-	// fault on it. The worker reads it without a lock; it changes it, and
-	// Quiesce and Close read it, under mu.
-	mu   sync.Mutex
+
+	// mu guards maps against the target: the worker alone changes maps, and
+	// does so under mu; Quiesce and Close read maps under mu; the worker reads
+	// maps without it.
+	mu sync.Mutex
+	// maps[i] is this worker's MAP_SHARED mapping of file i, nil until the
+	// first fault on it.
 	maps [][]byte
-}
-
-func (w *Worker) Read(file int, off int64, buf []byte) (int, error) {
-	fd, err := w.t.Fd(file)
-	if err != nil {
-		return 0, err
-	}
-	for {
-		n, err := unix.Pread(fd, buf, off)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, &os.PathError{Op: "pread", Path: w.t.Path(file), Err: err}
-		}
-		return n, nil
-	}
-}
-
-func (w *Worker) Write(file int, off int64, data []byte) (int, error) {
-	fd, err := w.t.Fd(file)
-	if err != nil {
-		return 0, err
-	}
-	done := 0
-	for done < len(data) {
-		n, err := unix.Pwrite(fd, data[done:], off+int64(done))
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: err}
-		}
-		if n == 0 {
-			return done, &os.PathError{Op: "pwrite", Path: w.t.Path(file), Err: unix.EIO}
-		}
-		done += n
-	}
-	return done, nil
 }
 
 func (w *Worker) FaultRead(file int, off int64, buf []byte) error {
@@ -194,16 +161,16 @@ func (w *Worker) FaultWrite(file int, off int64, data []byte) error {
 // file first if needed, or sigbus.ErrBeyondEOF if the page starts at or beyond end of
 // file.
 func (w *Worker) page(file int, off int64) ([]byte, error) {
-	fd, err := w.t.Fd(file)
+	fd, err := w.Fd(file)
 	if err != nil {
 		return nil, err
 	}
 	if off < 0 || off%w.t.page != 0 {
-		return nil, fmt.Errorf("hostfs: fault offset %d is not page aligned", off)
+		return nil, fmt.Errorf("hostcache: fault offset %d is not page aligned", off)
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, &os.PathError{Op: "fstat", Path: w.t.Path(file), Err: err}
+		return nil, &os.PathError{Op: "fstat", Path: w.Path(file), Err: err}
 	}
 	if off >= st.Size {
 		return nil, sigbus.ErrBeyondEOF
@@ -223,7 +190,7 @@ func (w *Worker) remap(file, fd int, size int64) ([]byte, error) {
 	size = (size + w.t.page - 1) &^ (w.t.page - 1)
 	m, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
-		return nil, &os.PathError{Op: "mmap", Path: w.t.Path(file), Err: err}
+		return nil, &os.PathError{Op: "mmap", Path: w.Path(file), Err: err}
 	}
 	w.mu.Lock()
 	old := w.maps[file]
@@ -231,7 +198,7 @@ func (w *Worker) remap(file, fd int, size int64) ([]byte, error) {
 	w.mu.Unlock()
 	if old != nil {
 		if err := unix.Munmap(old); err != nil {
-			return nil, fmt.Errorf("hostfs: munmap: %w", err)
+			return nil, fmt.Errorf("hostcache: munmap: %w", err)
 		}
 	}
 	return m, nil
@@ -242,7 +209,7 @@ func (w *Worker) remap(file, fd int, size int64) ([]byte, error) {
 // access (the file was truncated under it) becomes sigbus.ErrBeyondEOF.
 func (t *Target) fault(page, buf []byte, write bool) error {
 	if err := unix.Madvise(page, unix.MADV_DONTNEED); err != nil {
-		return fmt.Errorf("hostfs: madvise(DONTNEED): %w", err)
+		return fmt.Errorf("hostcache: madvise(DONTNEED): %w", err)
 	}
 	return access(page, buf, write)
 }
@@ -268,25 +235,13 @@ func access(page, buf []byte, write bool) (err error) {
 	return nil
 }
 
-func (w *Worker) Punch(file int, off, length int64) error {
-	return w.t.Punch(file, off, length)
-}
-
-func (w *Worker) ZeroRange(file int, off, length int64) error {
-	return w.t.ZeroRange(file, off, length)
-}
-
-func (w *Worker) Truncate(file int, size int64) error {
-	return w.t.Truncate(file, size)
-}
-
 func (w *Worker) Advise(file int, off, length int64) error {
-	fd, err := w.t.Fd(file)
+	fd, err := w.Fd(file)
 	if err != nil {
 		return err
 	}
 	if err := unix.Fadvise(fd, off, length, unix.FADV_WILLNEED); err != nil {
-		return &os.PathError{Op: "fadvise(WILLNEED)", Path: w.t.Path(file), Err: err}
+		return &os.PathError{Op: "fadvise(WILLNEED)", Path: w.Path(file), Err: err}
 	}
 	return nil
 }
@@ -322,7 +277,7 @@ func (w *Worker) unmapAll() error {
 	for i, m := range w.maps {
 		if m != nil {
 			if err := unix.Munmap(m); err != nil {
-				errs = append(errs, fmt.Errorf("hostfs: munmap: %w", err))
+				errs = append(errs, fmt.Errorf("hostcache: munmap: %w", err))
 			}
 			w.maps[i] = nil
 		}
