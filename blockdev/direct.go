@@ -102,29 +102,21 @@ func retryEINTR(f func() error) error {
 // preadvFull reads all of bufs at off, continuing after short reads and EINTR. A read that
 // returns 0 before the end means the image shrank under us.
 func preadvFull(fd int, bufs [][]byte, off int64) error {
-	for len(bufs) > 0 {
-		chunk := bufs[:min(len(bufs), maxIovecs)]
-		n, err := unix.Preadv(fd, chunk, off)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return io.ErrUnexpectedEOF
-		}
-		off += int64(n)
-		bufs = advance(bufs, n)
-	}
-	return nil
+	return vecFull(unix.Preadv, io.ErrUnexpectedEOF, fd, bufs, off)
 }
 
 // pwritevFull writes all of bufs at off, continuing after short writes and EINTR.
 func pwritevFull(fd int, bufs [][]byte, off int64) error {
+	return vecFull(unix.Pwritev, io.ErrShortWrite, fd, bufs, off)
+}
+
+// vecFull transfers all of bufs at off with vec (preadv or pwritev), at most
+// maxIovecs buffers a call, continuing after short transfers and EINTR; a call
+// that transfers nothing before the end returns stuck.
+func vecFull(vec func(fd int, iovs [][]byte, off int64) (int, error), stuck error, fd int, bufs [][]byte, off int64) error {
 	for len(bufs) > 0 {
 		chunk := bufs[:min(len(bufs), maxIovecs)]
-		n, err := unix.Pwritev(fd, chunk, off)
+		n, err := vec(fd, chunk, off)
 		if err == unix.EINTR {
 			continue
 		}
@@ -132,7 +124,7 @@ func pwritevFull(fd int, bufs [][]byte, off int64) error {
 			return err
 		}
 		if n == 0 {
-			return io.ErrShortWrite
+			return stuck
 		}
 		off += int64(n)
 		bufs = advance(bufs, n)
@@ -156,8 +148,11 @@ func advance(bufs [][]byte, n int) [][]byte {
 	return bufs
 }
 
-// fsTypeName names a statfs magic number.
-func fsTypeName(magic int64) string {
+// zfsMagic is OpenZFS's f_type, which is not in x/sys/unix (ZFS is not in Linux).
+const zfsMagic = 0x2fc12fc1
+
+// FSName names a statfs(2) f_type, or returns "" for one it does not know.
+func FSName(magic int64) string {
 	switch uint32(magic) {
 	case unix.EXT4_SUPER_MAGIC: // also ext2 and ext3
 		return "ext4"
@@ -171,9 +166,9 @@ func fsTypeName(magic int64) string {
 		return "ramfs"
 	case unix.F2FS_SUPER_MAGIC:
 		return "f2fs"
-	case 0x2fc12fc1:
+	case zfsMagic:
 		return "zfs"
-	case 0xca451a4e:
+	case unix.BCACHEFS_SUPER_MAGIC:
 		return "bcachefs"
 	case unix.NFS_SUPER_MAGIC:
 		return "nfs"
@@ -188,7 +183,7 @@ func fsTypeName(magic int64) string {
 	case unix.CEPH_SUPER_MAGIC:
 		return "ceph"
 	}
-	return fmt.Sprintf("unknown(0x%x)", uint32(magic))
+	return ""
 }
 
 func statfsType(path string) (magic int64, name string, err error) {
@@ -196,7 +191,11 @@ func statfsType(path string) (magic int64, name string, err error) {
 	if err := unix.Statfs(path, &st); err != nil {
 		return 0, "", err
 	}
-	return st.Type, fsTypeName(st.Type), nil
+	name = FSName(st.Type)
+	if name == "" {
+		name = fmt.Sprintf("unknown(0x%x)", uint32(st.Type))
+	}
+	return st.Type, name, nil
 }
 
 func noDirectErr(path, fstype string) error {

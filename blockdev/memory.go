@@ -88,28 +88,29 @@ func (s *memStore) check() error {
 }
 
 func (s *memStore) ReadBlocks(blk uint64, bufs [][]byte) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	if err := checkIO(blk, bufs, s.blocks, false); err != nil {
-		return err
-	}
-	defer s.serve(len(bufs))()
-	for i, b := range bufs {
-		n := blk + uint64(i)
-		st := &s.stripes[n%memStripes]
-		st.mu.Lock()
-		if p := st.m[n]; p != nil {
+	return s.transfer(blk, bufs, func(m map[uint64]*[BlockSize]byte, n uint64, b []byte) {
+		if p := m[n]; p != nil {
 			copy(b, p[:])
 		} else {
 			clear(b)
 		}
-		st.mu.Unlock()
-	}
-	return nil
+	})
 }
 
 func (s *memStore) WriteBlocks(blk uint64, bufs [][]byte) error {
+	return s.transfer(blk, bufs, func(m map[uint64]*[BlockSize]byte, n uint64, b []byte) {
+		p := m[n]
+		if p == nil {
+			p = new([BlockSize]byte)
+			m[n] = p
+		}
+		copy(p[:], b)
+	})
+}
+
+// transfer checks an I/O of bufs at blk, waits out its service, and then calls
+// copyBlock for each block n with its stripe's map, under the stripe's mutex.
+func (s *memStore) transfer(blk uint64, bufs [][]byte, copyBlock func(m map[uint64]*[BlockSize]byte, n uint64, b []byte)) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -121,12 +122,7 @@ func (s *memStore) WriteBlocks(blk uint64, bufs [][]byte) error {
 		n := blk + uint64(i)
 		st := &s.stripes[n%memStripes]
 		st.mu.Lock()
-		p := st.m[n]
-		if p == nil {
-			p = new([BlockSize]byte)
-			st.m[n] = p
-		}
-		copy(p[:], b)
+		copyBlock(st.m, n, b)
 		st.mu.Unlock()
 	}
 	return nil
