@@ -1,9 +1,9 @@
-// Package workload generates the operation streams that the runner's workers
-// execute, paces them, and records their latencies.
+// Package workload draws the offsets and files of the operations that the
+// runner's workers execute, paces them, and records their latencies.
 //
 // Every piece is owned by one worker goroutine: a worker builds its own
-// [Generator] (or its own [Offsets], [FilePicker] and [Mix]), its own [Pacer]
-// and one [Recorder] per op kind, and nothing in this package is shared
+// [Offsets] and [FilePicker], its own [Pacer] and one [Recorder] per op kind,
+// and nothing in this package is shared
 // between goroutines or takes a lock. The runner merges the recorders after
 // the measurement window with [Merge]. Two workers given the same seed and
 // different worker indexes draw different streams; the same seed and index
