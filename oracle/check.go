@@ -196,14 +196,26 @@ func (o *Oracle) note(s string) {
 
 // describe names the mutation of page idx that started at tick ft.
 func (f *fileState) describe(idx uint64, ft int64) string {
+	return f.name(idx, ft, "zeroing gen %d")
+}
+
+// name names the mutation of page idx that started at tick ft: "gen N", a
+// zeroing as zeroing formats its gen, or its start where the table no longer
+// holds it.
+func (f *fileState) name(idx uint64, ft int64, zeroing string) string {
 	gen, zero, ok := f.setter(idx, ft)
 	switch {
 	case !ok:
-		return fmt.Sprintf("a mutation that started at %v", time.Duration(ft-1))
+		return mutationAt(ft)
 	case zero:
-		return fmt.Sprintf("zeroing gen %d", gen)
+		return fmt.Sprintf(zeroing, gen)
 	}
 	return fmt.Sprintf("gen %d", gen)
+}
+
+// mutationAt names a mutation by its start tick ft alone.
+func mutationAt(ft int64) string {
+	return fmt.Sprintf("a mutation that started at %v", time.Duration(ft-1))
 }
 
 // Verify returns the counts over all checks so far, with ByOp for every op kind
@@ -297,14 +309,7 @@ func (o *Oracle) finalState(f *fileState, idx uint64, ft int64) string {
 		return "zeros (never mutated)"
 	}
 	if o.nnamed.Add(1) > maxNamed {
-		return fmt.Sprintf("a mutation that started at %v", time.Duration(ft-1))
+		return mutationAt(ft)
 	}
-	gen, zero, ok := f.setter(idx, ft)
-	switch {
-	case !ok:
-		return fmt.Sprintf("a mutation that started at %v", time.Duration(ft-1))
-	case zero:
-		return fmt.Sprintf("zeros (gen %d)", gen)
-	}
-	return fmt.Sprintf("gen %d", gen)
+	return f.name(idx, ft, "zeros (gen %d)")
 }

@@ -1,6 +1,9 @@
 package oracle
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Level is how much of a page Check looks at.
 type Level uint8
@@ -16,29 +19,21 @@ const (
 	Full
 )
 
+// levelNames are the levels' names, in Level order.
+func levelNames() [3]string { return [...]string{"off", "header", "full"} }
+
 // ParseLevel parses "off", "header" or "full".
 func ParseLevel(s string) (Level, error) {
-	switch s {
-	case "off":
-		return Off, nil
-	case "header":
-		return Header, nil
-	case "full":
-		return Full, nil
+	names := levelNames()
+	if i := slices.Index(names[:], s); i >= 0 {
+		return Level(i), nil
 	}
 	return Off, fmt.Errorf("oracle: unknown level %q (want off, header or full)", s)
 }
 
 func (l Level) String() string {
-	switch l {
-	case Off:
-		return "off"
-	case Header:
-		return "header"
-	case Full:
-		return "full"
-	}
-	return fmt.Sprintf("Level(%d)", uint8(l))
+	names := levelNames()
+	return enumName(uint8(l), names[:], "Level")
 }
 
 // OpKind is the operation (path) that returned the data a Check looks at. The
@@ -57,36 +52,29 @@ const (
 	numOps
 )
 
+// opNames are the op names of the results file, in OpKind order.
+func opNames() [numOps]string {
+	return [...]string{"read", "write", "fault", "mkwrite", "punch", "truncate", "zero", "advise"}
+}
+
 func (k OpKind) String() string {
-	switch k {
-	case OpRead:
-		return "read"
-	case OpWrite:
-		return "write"
-	case OpFault:
-		return "fault"
-	case OpMkwrite:
-		return "mkwrite"
-	case OpPunch:
-		return "punch"
-	case OpTruncate:
-		return "truncate"
-	case OpZero:
-		return "zero"
-	case OpAdvise:
-		return "advise"
-	}
-	return fmt.Sprintf("OpKind(%d)", uint8(k))
+	names := opNames()
+	return enumName(uint8(k), names[:], "OpKind")
 }
 
 // ParseOpKind is the inverse of OpKind.String.
 func ParseOpKind(s string) (OpKind, bool) {
-	for k := OpKind(0); k < numOps; k++ {
-		if k.String() == s {
-			return k, true
-		}
+	names := opNames()
+	i := slices.Index(names[:], s)
+	return OpKind(max(i, 0)), i >= 0
+}
+
+// enumName is v's name in names, or typ(v) for a value without one.
+func enumName(v uint8, names []string, typ string) string {
+	if int(v) < len(names) {
+		return names[v]
 	}
-	return 0, false
+	return fmt.Sprintf("%s(%d)", typ, v)
 }
 
 // Finding is the verdict of one Check.

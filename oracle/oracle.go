@@ -304,23 +304,21 @@ func (o *Oracle) BeginWrite(file int, idx uint64) (gen uint64) {
 
 // EndWrite records that the write gen of page idx has completed: from now on a
 // read that begins must not see a value older than it.
-func (o *Oracle) EndWrite(file int, idx uint64, gen uint64) {
-	f := o.files[file]
-	e := f.writeEntry(idx, gen)
-	start := e.start.Load()
-	e.end.Store(max(o.now(), start))
-	endPage(&f.pages[idx].floor, start, true, false)
-}
+func (o *Oracle) EndWrite(file int, idx uint64, gen uint64) { o.endWrite(file, idx, gen, true) }
 
 // AbortWrite ends the write gen of page idx when the target operation failed
 // (an error, SIGBUS beyond EOF): its value may or may not have landed, so it does
 // not raise the page's floor, and the page counts as possibly torn.
-func (o *Oracle) AbortWrite(file int, idx uint64, gen uint64) {
+func (o *Oracle) AbortWrite(file int, idx uint64, gen uint64) { o.endWrite(file, idx, gen, false) }
+
+// endWrite ends the write gen of page idx; landed says whether it completed
+// (and raises the page's floor) or failed (and leaves the page possibly torn).
+func (o *Oracle) endWrite(file int, idx uint64, gen uint64, landed bool) {
 	f := o.files[file]
 	e := f.writeEntry(idx, gen)
 	start := e.start.Load()
 	e.end.Store(max(o.now(), start))
-	endPage(&f.pages[idx].floor, start, false, true)
+	endPage(&f.pages[idx].floor, start, landed, !landed)
 }
 
 // ZeroToken is a zeroing in flight, from BeginZero to EndZero or AbortZero.
