@@ -138,26 +138,11 @@ func Generate(seed int64, n int, files int, size int64) []Op {
 	ops := make([]Op, n)
 	for i := range ops {
 		op := Op{File: r.IntN(files), Gen: uint64(i) + 1}
-		switch w := r.IntN(100); {
-		case w < 28:
-			op.Kind = KindRead
-			op.Off, op.Len = span()
-		case w < 50:
-			op.Kind = KindWrite
-			op.Off, op.Len = span()
-			cur[op.File] = max(cur[op.File], (op.Off+op.Len)/PageSize)
-		case w < 60:
-			op.Kind, op.Off, op.Len = KindFault, r.Int64N(pages)*PageSize, PageSize
-		case w < 68:
-			op.Kind, op.Off, op.Len = KindMkwrite, r.Int64N(pages)*PageSize, PageSize
-		case w < 76:
-			op.Kind = KindPunch
-			op.Off, op.Len = span()
-		case w < 82:
-			op.Kind = KindZero
-			op.Off, op.Len = span()
-		case w < 92:
-			op.Kind = KindTruncate
+		op.Kind = generated(r.IntN(100))
+		switch op.Kind {
+		case KindFault, KindMkwrite:
+			op.Off, op.Len = r.Int64N(pages)*PageSize, PageSize
+		case KindTruncate:
 			c := cur[op.File]
 			if c > 0 && (c == pages || r.IntN(2) == 0) {
 				c = r.Int64N(c) // shrink
@@ -167,8 +152,10 @@ func Generate(seed int64, n int, files int, size int64) []Op {
 			cur[op.File] = c
 			op.Off = c * PageSize
 		default:
-			op.Kind = KindAdvise
 			op.Off, op.Len = span()
+		}
+		if op.Kind == KindWrite {
+			cur[op.File] = max(cur[op.File], (op.Off+op.Len)/PageSize)
 		}
 		if op.Kind != KindWrite && op.Kind != KindMkwrite {
 			op.Gen = 0
@@ -176,6 +163,29 @@ func Generate(seed int64, n int, files int, size int64) []Op {
 		ops[i] = op
 	}
 	return ops
+}
+
+// generated is the kind of a generated op for w drawn uniformly from [0, 100):
+// 28% reads, 22% writes, 10% faults, 8% mkwrites, 8% punches, 6% zero ranges,
+// 10% truncates, 8% advises.
+func generated(w int) string {
+	switch {
+	case w < 28:
+		return KindRead
+	case w < 50:
+		return KindWrite
+	case w < 60:
+		return KindFault
+	case w < 68:
+		return KindMkwrite
+	case w < 76:
+		return KindPunch
+	case w < 82:
+		return KindZero
+	case w < 92:
+		return KindTruncate
+	}
+	return KindAdvise
 }
 
 // DecodeOps turns arbitrary bytes (a fuzzer's input) into a valid op stream over

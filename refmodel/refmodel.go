@@ -55,7 +55,10 @@ type Files struct {
 	f []file
 }
 
+// file is one file of the model.
 type file struct {
+	// mu guards data, and the size with it: operations that only read take
+	// it shared, every other one exclusive, so each operation is atomic.
 	mu   sync.RWMutex
 	data []byte // len(data) is the file's size
 }
@@ -83,6 +86,21 @@ func (fs *Files) file(i int, off, length int64) (*file, error) {
 	return &fs.f[i], nil
 }
 
+// lock returns file i, after checking the arguments of an operation, locked
+// (exclusively when write), and the function that unlocks it.
+func (fs *Files) lock(i int, off, length int64, write bool) (*file, func(), error) {
+	f, err := fs.file(i, off, length)
+	if err != nil {
+		return nil, nil, err
+	}
+	if write {
+		f.mu.Lock()
+		return f, f.mu.Unlock, nil
+	}
+	f.mu.RLock()
+	return f, f.mu.RUnlock, nil
+}
+
 // maxSize bounds offsets so that off+len never overflows and a bad op cannot ask
 // for an absurd allocation.
 const maxSize = 1 << 40
@@ -100,12 +118,11 @@ func (f *file) resize(n int64) {
 
 // Read copies min(len(buf), size-off) bytes at off into buf.
 func (fs *Files) Read(i int, off int64, buf []byte) (int, error) {
-	f, err := fs.file(i, off, int64(len(buf)))
+	f, unlock, err := fs.lock(i, off, int64(len(buf)), false)
 	if err != nil {
 		return 0, err
 	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
+	defer unlock()
 	if off >= int64(len(f.data)) {
 		return 0, nil
 	}
@@ -114,12 +131,11 @@ func (fs *Files) Read(i int, off int64, buf []byte) (int, error) {
 
 // Write stores data at off, extending the file if it ends past its size.
 func (fs *Files) Write(i int, off int64, data []byte) (int, error) {
-	f, err := fs.file(i, off, int64(len(data)))
+	f, unlock, err := fs.lock(i, off, int64(len(data)), true)
 	if err != nil {
 		return 0, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer unlock()
 	if end := off + int64(len(data)); end > int64(len(f.data)) {
 		f.resize(end)
 	}
@@ -129,35 +145,32 @@ func (fs *Files) Write(i int, off int64, data []byte) (int, error) {
 // FaultRead copies the page containing off into buf; past the end of file the
 // page reads as zeros. A page starting at or past end of file is sigbus.ErrBeyondEOF.
 func (fs *Files) FaultRead(i int, off int64, buf []byte) error {
-	f, err := fs.file(i, off, int64(len(buf)))
-	if err != nil {
-		return err
-	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	p := off &^ (PageSize - 1)
-	if p >= int64(len(f.data)) {
-		return sigbus.ErrBeyondEOF
-	}
-	n := copy(buf, f.data[p:])
-	clear(buf[n:])
-	return nil
+	return fs.fault(i, off, int64(len(buf)), false, func(page []byte) {
+		n := copy(buf, page)
+		clear(buf[n:])
+	})
 }
 
 // FaultWrite stores data into the page containing off, keeping only the bytes
 // inside the file. A page starting at or past end of file is sigbus.ErrBeyondEOF.
 func (fs *Files) FaultWrite(i int, off int64, data []byte) error {
-	f, err := fs.file(i, off, int64(len(data)))
+	return fs.fault(i, off, int64(len(data)), true, func(page []byte) { copy(page, data) })
+}
+
+// fault calls access with file i's bytes from the start of the page
+// containing off to end of file, under the file's lock (exclusive when write),
+// or returns sigbus.ErrBeyondEOF for a page starting at or past end of file.
+func (fs *Files) fault(i int, off, n int64, write bool, access func(page []byte)) error {
+	f, unlock, err := fs.lock(i, off, n, write)
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer unlock()
 	p := off &^ (PageSize - 1)
 	if p >= int64(len(f.data)) {
 		return sigbus.ErrBeyondEOF
 	}
-	copy(f.data[p:], data)
+	access(f.data[p:])
 	return nil
 }
 
@@ -168,12 +181,11 @@ func (fs *Files) Punch(i int, off, length int64) error { return fs.zero(i, off, 
 func (fs *Files) ZeroRange(i int, off, length int64) error { return fs.zero(i, off, length) }
 
 func (fs *Files) zero(i int, off, length int64) error {
-	f, err := fs.file(i, off, length)
+	f, unlock, err := fs.lock(i, off, length, true)
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer unlock()
 	if size := int64(len(f.data)); off < size {
 		clear(f.data[off:min(off+length, size)])
 	}
@@ -182,12 +194,11 @@ func (fs *Files) zero(i int, off, length int64) error {
 
 // Truncate sets the file's size: shrinking discards, growing adds zeros.
 func (fs *Files) Truncate(i int, size int64) error {
-	f, err := fs.file(i, size, 0)
+	f, unlock, err := fs.lock(i, size, 0, true)
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer unlock()
 	f.resize(size)
 	return nil
 }
