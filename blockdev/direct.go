@@ -35,45 +35,45 @@ func (s *directStore) Kind() string      { return s.kind }
 func (s *directStore) FSType() string    { return s.fstype }
 
 func (s *directStore) ReadBlocks(blk uint64, bufs [][]byte) error {
-	if err := checkIO(blk, bufs, s.blocks, s.direct); err != nil {
-		return err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.fd < 0 {
-		return ErrClosed
-	}
-	if err := preadvFull(s.fd, bufs, int64(blk)*BlockSize); err != nil {
-		return &IOError{Path: s.path, Op: "read", Block: blk, N: len(bufs), Err: err}
-	}
-	return nil
+	return s.transfer("read", preadvFull, blk, bufs)
 }
 
 func (s *directStore) WriteBlocks(blk uint64, bufs [][]byte) error {
+	return s.transfer("write", pwritevFull, blk, bufs)
+}
+
+// transfer checks an I/O of bufs at blk and moves it whole with full
+// (preadvFull or pwritevFull); op names it in the error.
+func (s *directStore) transfer(op string, full func(fd int, bufs [][]byte, off int64) error, blk uint64, bufs [][]byte) error {
 	if err := checkIO(blk, bufs, s.blocks, s.direct); err != nil {
 		return err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.fd < 0 {
-		return ErrClosed
-	}
-	if err := pwritevFull(s.fd, bufs, int64(blk)*BlockSize); err != nil {
-		return &IOError{Path: s.path, Op: "write", Block: blk, N: len(bufs), Err: err}
-	}
-	return nil
+	return s.withFD(func(fd int) error {
+		if err := full(fd, bufs, int64(blk)*BlockSize); err != nil {
+			return &IOError{Path: s.path, Op: op, Block: blk, N: len(bufs), Err: err}
+		}
+		return nil
+	})
 }
 
 func (s *directStore) Sync() error {
+	return s.withFD(func(fd int) error {
+		if err := retryEINTR(func() error { return unix.Fdatasync(fd) }); err != nil {
+			return fmt.Errorf("blockdev: %s: fdatasync: %w", s.path, err)
+		}
+		return nil
+	})
+}
+
+// withFD calls f with the descriptor, holding mu shared so that Close waits
+// for it; ErrClosed once the store is closed.
+func (s *directStore) withFD(f func(fd int) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.fd < 0 {
 		return ErrClosed
 	}
-	if err := retryEINTR(func() error { return unix.Fdatasync(s.fd) }); err != nil {
-		return fmt.Errorf("blockdev: %s: fdatasync: %w", s.path, err)
-	}
-	return nil
+	return f(s.fd)
 }
 
 func (s *directStore) Close() error {
