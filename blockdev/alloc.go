@@ -14,7 +14,7 @@ import (
 // One mutex guards everything: allocation happens on writes, page_mkwrite and punch, never
 // on the cache-hit path.
 type Allocator struct {
-	mu    sync.Mutex
+	mu    sync.Mutex // guards every field below
 	n     uint64
 	next  uint64   // lowest block never handed out; n+1 once all have been
 	stack []uint64 // freed blocks, most recent last

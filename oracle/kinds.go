@@ -98,18 +98,8 @@ const (
 	Torn
 )
 
+// String names f; the names are in Finding order.
 func (f Finding) String() string {
-	switch f {
-	case OK:
-		return "ok"
-	case Stale:
-		return "stale"
-	case Foreign:
-		return "foreign"
-	case Corrupt:
-		return "corrupt"
-	case Torn:
-		return "torn"
-	}
-	return fmt.Sprintf("Finding(%d)", uint8(f))
+	names := [...]string{"ok", "stale", "foreign", "corrupt", "torn"}
+	return enumName(uint8(f), names[:], "Finding")
 }

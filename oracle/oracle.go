@@ -220,9 +220,11 @@ type fileState struct {
 	// (the other retired mutations that are not dead yet).
 	retired atomic.Uint64
 	hasSurv bool // pages[].surv is used (not with Off)
-	omu     sync.RWMutex
-	kept    map[uint64]kept // guarded by omu, written by the retirer only
-	next    uint64          // the first chunk not yet scanned; guarded by Oracle.retMu
+	// omu guards kept: the retirer changes it holding omu exclusive; its scan
+	// and setter (which names mutations in messages) read it holding omu shared.
+	omu  sync.RWMutex
+	kept map[uint64]kept // written by the retirer only
+	next uint64          // the first chunk not yet scanned; guarded by Oracle.retMu
 }
 
 // pageState is what a read needs of a page, together: the word Snapshot loads

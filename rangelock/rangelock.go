@@ -14,7 +14,7 @@ import "sync"
 
 // Lock is a range lock. The zero value is an unlocked lock.
 type Lock struct {
-	mu   sync.Mutex
+	mu   sync.Mutex // guards reqs and the granted flag of each request in it
 	reqs []*request // granted and waiting, in arrival order
 }
 
