@@ -99,12 +99,22 @@ func (t *Task) faultPage(file int, off int64) (*Inode, *vma, uint64, error) {
 func (t *Task) FaultRead(file int, off int64, buf []byte) error {
 	t.opStart()
 	defer t.opDone()
-	_, v, idx, err := t.faultPage(file, off)
+	v, idx, err := t.unmapped(file, off)
 	if err != nil {
 		return err
 	}
-	t.zap(v, idx)
 	return t.loadPage(v, idx, buf)
+}
+
+// unmapped is the task's mapping of file and the page at off in it, with the
+// page's entry dropped, so that the next access faults.
+func (t *Task) unmapped(file int, off int64) (*vma, uint64, error) {
+	_, v, idx, err := t.faultPage(file, off)
+	if err != nil {
+		return nil, 0, err
+	}
+	t.zap(v, idx)
+	return v, idx, nil
 }
 
 // loadPage copies page idx of the mapping v into buf (up to a page), faulting it
@@ -131,11 +141,10 @@ func (t *Task) loadPage(v *vma, idx uint64, buf []byte) error {
 func (t *Task) FaultWrite(file int, off int64, data []byte) error {
 	t.opStart()
 	defer t.opDone()
-	_, v, idx, err := t.faultPage(file, off)
+	v, idx, err := t.unmapped(file, off)
 	if err != nil {
 		return err
 	}
-	t.zap(v, idx)
 	if err := t.storePage(v, idx, data); err != nil {
 		return err
 	}
@@ -244,12 +253,7 @@ func (t *Task) filemapFault(v *vma, idx uint64) (*Page, error) {
 			if p = m.lookup(idx); p != nil {
 				t.lockPage(p, SiteFault)
 			} else {
-				s.Enter(t, m, SitePageInsert, idx, idx)
-				p = t.newPage(idx, SiteFault)
-				ok := t.fs.cache.insert(m, p)
-				s.Exit(t, m, SitePageInsert, idx, idx)
-				if !ok {
-					t.unlockPage(p, SiteFault)
+				if p = t.addPage(m, idx, SiteFault); p == nil {
 					continue
 				}
 				if err := t.readPages(ino, []*Page{p}); err != nil {
@@ -397,27 +401,27 @@ func (t *Task) unmapRange(m *Mapping, first, end uint64) {
 
 // unmapPage is try_to_unmap of one locked page.
 func (t *Task) unmapPage(m *Mapping, p *Page) {
-	m.immap.lock(t, SiteReclaim, Shared)
-	for _, v := range m.vmas {
-		v.mm.ptl.lock(t, SiteReclaim, Exclusive)
-		if e := &v.ptes[p.index]; e.page == p {
-			p.mapcount.Add(-1)
-			*e = pte{}
-		}
-		v.mm.ptl.unlock(t, SiteReclaim, Exclusive)
-	}
-	m.immap.unlock(t, SiteReclaim, Shared)
+	t.eachPTE(m, p, SiteReclaim, func(e *pte) {
+		p.mapcount.Add(-1)
+		*e = pte{}
+	})
 }
 
 // mkclean is page_mkclean of one locked page: write-protect every entry.
 func (t *Task) mkclean(m *Mapping, p *Page) {
-	m.immap.lock(t, SiteWriteback, Shared)
+	t.eachPTE(m, p, SiteWriteback, func(e *pte) { e.writable = false })
+}
+
+// eachPTE is the rmap walk over one locked page: fn on every page table entry
+// that maps it, under i_mmap_rwsem shared and each mm's page table lock.
+func (t *Task) eachPTE(m *Mapping, p *Page, site Site, fn func(e *pte)) {
+	m.immap.lock(t, site, Shared)
 	for _, v := range m.vmas {
-		v.mm.ptl.lock(t, SiteWriteback, Exclusive)
+		v.mm.ptl.lock(t, site, Exclusive)
 		if e := &v.ptes[p.index]; e.page == p {
-			e.writable = false
+			fn(e)
 		}
-		v.mm.ptl.unlock(t, SiteWriteback, Exclusive)
+		v.mm.ptl.unlock(t, site, Exclusive)
 	}
-	m.immap.unlock(t, SiteWriteback, Shared)
+	m.immap.unlock(t, site, Shared)
 }

@@ -176,6 +176,27 @@ func (t *Task) newPage(idx uint64, site Site) *Page {
 	return p
 }
 
+// addPage is add_to_page_cache: a new locked page at idx of m, inserted inside
+// the strategy's insertion hook (perpage takes its lock there), or nil if the
+// slot was taken meanwhile.
+func (t *Task) addPage(m *Mapping, idx uint64, site Site) *Page {
+	t.fs.strategy.Enter(t, m, SitePageInsert, idx, idx)
+	return t.addPageEntered(m, idx, site)
+}
+
+// addPageEntered is addPage for a caller that has entered the hook itself
+// (readahead tries it first); it leaves the hook.
+func (t *Task) addPageEntered(m *Mapping, idx uint64, site Site) *Page {
+	p := t.newPage(idx, site)
+	ok := t.fs.cache.insert(m, p)
+	t.fs.strategy.Exit(t, m, SitePageInsert, idx, idx)
+	if !ok {
+		t.unlockPage(p, site)
+		return nil
+	}
+	return p
+}
+
 // reclaim evicts up to n clean, unlocked pages with a second-chance clock over
 // the LRU, unmapping mapped ones. It takes no invalidation lock.
 func (t *Task) reclaim(n int) {

@@ -165,12 +165,8 @@ func (t *Task) createPage(ino *Inode, idx uint64) (*Page, error) {
 	}
 	s.Enter(t, m, SitePageCreate, idx, idx)
 	defer s.Exit(t, m, SitePageCreate, idx, idx)
-	s.Enter(t, m, SitePageInsert, idx, idx)
-	p := t.newPage(idx, SitePageCreate)
-	ok := t.fs.cache.insert(m, p)
-	s.Exit(t, m, SitePageInsert, idx, idx)
-	if !ok {
-		t.unlockPage(p, SitePageCreate)
+	p := t.addPage(m, idx, SitePageCreate)
+	if p == nil {
 		return nil, nil
 	}
 	err := t.readPages(ino, []*Page{p})
@@ -334,11 +330,8 @@ func (t *Task) readahead(ino *Inode, start, n, mark uint64) {
 			submit()
 			s.Enter(t, m, SitePageInsert, i, i)
 		}
-		p := t.newPage(i, SiteReadahead)
-		ok := t.fs.cache.insert(m, p)
-		s.Exit(t, m, SitePageInsert, i, i)
-		if !ok {
-			t.unlockPage(p, SiteReadahead)
+		p := t.addPageEntered(m, i, SiteReadahead)
+		if p == nil {
 			submit()
 			continue
 		}

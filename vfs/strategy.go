@@ -61,31 +61,33 @@ func (s *TableStrategy) InvalidateLockName() string { return s.inval }
 // Table returns the strategy's locking table.
 func (s *TableStrategy) Table() Table { return s.table }
 
-func (s *TableStrategy) Enter(t *Task, m *Mapping, site Site, first, last uint64) {
+// lockAt is the lock the table takes at site and its mode; nil for none.
+func (s *TableStrategy) lockAt(m *Mapping, site Site) (*RWSem, Mode) {
 	switch tk := s.table[site]; tk.Lock {
 	case LockIRwsem:
-		m.host.rwsem.lock(t, site, tk.Mode)
+		return &m.host.rwsem, tk.Mode
 	case LockInval:
-		m.Inval.lock(t, site, tk.Mode)
+		return &m.Inval, tk.Mode
+	}
+	return nil, Shared
+}
+
+func (s *TableStrategy) Enter(t *Task, m *Mapping, site Site, first, last uint64) {
+	if l, mode := s.lockAt(m, site); l != nil {
+		l.lock(t, site, mode)
 	}
 }
 
 func (s *TableStrategy) TryEnter(t *Task, m *Mapping, site Site, first, last uint64) bool {
-	switch tk := s.table[site]; tk.Lock {
-	case LockIRwsem:
-		return m.host.rwsem.trylock(t, site, tk.Mode)
-	case LockInval:
-		return m.Inval.trylock(t, site, tk.Mode)
+	if l, mode := s.lockAt(m, site); l != nil {
+		return l.trylock(t, site, mode)
 	}
 	return true
 }
 
 func (s *TableStrategy) Exit(t *Task, m *Mapping, site Site, first, last uint64) {
-	switch tk := s.table[site]; tk.Lock {
-	case LockIRwsem:
-		m.host.rwsem.unlock(t, site, tk.Mode)
-	case LockInval:
-		m.Inval.unlock(t, site, tk.Mode)
+	if l, mode := s.lockAt(m, site); l != nil {
+		l.unlock(t, site, mode)
 	}
 }
 

@@ -53,17 +53,8 @@ func (t *Task) writePage(ino *Inode, idx uint64, src []byte) error {
 			}
 			continue
 		}
-		// add_to_page_cache: the strategy's insertion hook runs here as on
-		// the read side (perpage takes its lock around it).
-		s := t.fs.strategy
-		s.Enter(t, m, SitePageInsert, idx, idx)
-		p = t.newPage(idx, SiteWrite)
-		ok := t.fs.cache.insert(m, p)
-		s.Exit(t, m, SitePageInsert, idx, idx)
-		if !ok {
-			t.unlockPage(p, SiteWrite)
-			p = nil
-		}
+		// The strategy's insertion hook runs here as on the read side.
+		p = t.addPage(m, idx, SiteWrite)
 	}
 	defer t.unlockPage(p, SiteWrite)
 	if p.block == 0 {
