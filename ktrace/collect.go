@@ -23,6 +23,16 @@ type thread struct {
 	stackOf *wait
 }
 
+// waitingFor is the thread's open wait for the lock at addr, or nil.
+func (th *thread) waitingFor(addr string) *wait {
+	for _, w := range th.open {
+		if w.addr == addr {
+			return w
+		}
+	}
+	return nil
+}
+
 // collector turns trace text, one line at a time, into the traced process's
 // contentions and dirty-throttling pauses. It keeps only lines of threads of
 // tgid (all lines when tgid is 0).
@@ -90,9 +100,22 @@ func (c *collector) add(s string) {
 			c.badLine(err)
 			return
 		}
-		w := &wait{addr: addr, flags: flags, beginNs: l.ns}
-		th.open = append(th.open, w)
-		th.stackOf = w
+		// A second begin on a lock the thread already waits for is the same
+		// wait going on: a thread cannot wait twice for one lock, and traces
+		// of i_rwsem writes on Linux 6.18 show up to three begins on one
+		// address before its one end. It ends at that end, and takes the
+		// later begin's stack if it has none. Counted as a new wait, the
+		// first stayed open to the end of the window: seconds of wait that
+		// never happened.
+		w := th.waitingFor(addr)
+		if w == nil {
+			w = &wait{addr: addr, flags: flags, beginNs: l.ns}
+			th.open = append(th.open, w)
+		}
+		th.stackOf = nil
+		if w.frames == nil {
+			th.stackOf = w
+		}
 	case evStack:
 		if w := th.stackOf; w != nil {
 			c.frames = w

@@ -40,6 +40,12 @@ func TestPairing(t *testing.T) {
 		ev(4, 1, "1.000030", evBegin, "b (flags=WRITE)"),
 		stack(4, "1.000030", "down_write", "xfs_ilock", "__xfs_file_fallocate"),
 		ev(4, 1, "1.000040", evEnd, "b (ret=0)"),
+		// thread 10 waits on address f from a first begin to its end: the
+		// kernel traced a second begin meanwhile, with the stack
+		ev(10, 1, "1.000045", evBegin, "f (flags=WRITE)"),
+		ev(10, 1, "1.000050", evBegin, "f (flags=WRITE)"),
+		stack(10, "1.000050", "rwsem_down_write_slowpath", "down_write", "xfs_ilock", "xfs_file_buffered_write"),
+		ev(10, 1, "1.000085", evEnd, "f (ret=0)"),
 		// another process: left out
 		ev(5, 9, "1.000050", evBegin, "a (flags=READ)"),
 		ev(5, 9, "1.000060", evEnd, "a (ret=0)"),
@@ -60,7 +66,7 @@ func TestPairing(t *testing.T) {
 	}
 	want := strings.Join([]string{
 		"lock i_rwsem site punch mode exclusive: acquisitions 0 contended 1 wait 18000ns hist 15:1",
-		"lock i_rwsem site write mode exclusive: acquisitions 0 contended 1 wait 10000ns hist 14:1",
+		"lock i_rwsem site write mode exclusive: acquisitions 0 contended 2 wait 50000ns hist 14:1 16:1",
 		"lock i_rwsem|invalidate_lock site punch mode exclusive: acquisitions 0 contended 1 wait 10000ns hist 14:1",
 		"lock invalidate_lock site fault_create mode shared: acquisitions 0 contended 1 wait 20000ns hist 15:1",
 		"lock other site (no stack) mode exclusive: acquisitions 0 contended 1 wait 1000ns hist 10:1",
