@@ -15,54 +15,54 @@ import (
 // give each goroutine its own Clone.
 type Config struct {
 	// Name names the run and its result files: required, [a-z0-9._-]+.
-	Name        string  `yaml:"name" json:"name"`
-	Description string  `yaml:"description" json:"description,omitempty"`
-	Backend     Backend `yaml:"backend" json:"backend"`
-	Cache       Cache   `yaml:"cache" json:"cache"`
-	Files       Files   `yaml:"files" json:"files"`
-	RealFS      RealFS  `yaml:"realfs" json:"realfs"`
+	Name        string  `json:"name"`
+	Description string  `json:"description,omitempty"`
+	Backend     Backend `json:"backend"`
+	Cache       Cache   `json:"cache"`
+	Files       Files   `json:"files"`
+	RealFS      RealFS  `json:"realfs"`
 	// Strategies are the strategy (or target) names to run, in order; required.
-	Strategies []string `yaml:"strategies" json:"strategies"`
+	Strategies []string `json:"strategies"`
 	// Duration is the measurement window of one run, default 5s.
-	Duration Duration `yaml:"duration" json:"duration"`
+	Duration Duration `json:"duration"`
 	// Warmup runs the jobs unmeasured before each measurement, default 1s; 0 is allowed.
-	Warmup Duration `yaml:"warmup" json:"warmup"`
+	Warmup Duration `json:"warmup"`
 	// Repeat is the number of runs per cell, default 3.
-	Repeat int `yaml:"repeat" json:"repeat"`
+	Repeat int `json:"repeat"`
 	// Seed seeds every random stream, default 1.
-	Seed int64 `yaml:"seed" json:"seed"`
+	Seed int64 `json:"seed"`
 	// Verify is how much of each read the oracle checks: off, header (the stamp) or
 	// full (stamp and payload), default header.
-	Verify string `yaml:"verify" json:"verify"`
+	Verify string `json:"verify"`
 	// RaceWindow is a delay between the page-cache truncate and the block-map change
 	// in punch, truncate and zero: the knob that widens the race. Default 0.
-	RaceWindow Duration `yaml:"race_window" json:"race_window"`
+	RaceWindow Duration `json:"race_window"`
 	// Interval is the step of the throughput series, default 1s.
-	Interval Duration `yaml:"interval" json:"interval"`
+	Interval Duration `json:"interval"`
 	// LockStats times lock waits and holds (counts are always kept), default true.
-	LockStats bool `yaml:"lock_stats" json:"lock_stats"`
+	LockStats bool `json:"lock_stats"`
 	// ValidateLocks (key validate) runs the model's lock validator on every
 	// lock acquisition (lock order, recursion, cycles in the lock-class
 	// graph), default false; its findings go into the results. It slows the
 	// locking paths; off, it costs nothing.
-	ValidateLocks bool `yaml:"validate" json:"validate,omitempty"`
+	ValidateLocks bool `json:"validate,omitempty"`
 	// Record times every op into the latency histograms and the throughput series,
 	// default true. With false the workers only count their ops (ops/s is still
 	// measured over the window, the series is sampled per interval): the run then
 	// shows what the measurement itself costs. Latencies are not reported.
-	Record *bool `yaml:"record" json:"record,omitempty"`
+	Record *bool `json:"record,omitempty"`
 	// ExpectErrors says operations failing is what the run is about (injected
 	// faults): a run with failed operations then does not fail.
-	ExpectErrors bool `yaml:"expect_errors" json:"expect_errors,omitempty"`
+	ExpectErrors bool `json:"expect_errors,omitempty"`
 	// Watchdog is how long no operation may complete (during the measurement),
 	// or no prefill or check chunk, before the run is declared stuck; default 10s.
-	Watchdog Duration `yaml:"watchdog" json:"watchdog,omitempty"`
+	Watchdog Duration `json:"watchdog,omitempty"`
 
-	Jobs  []Job  `yaml:"jobs" json:"jobs"`
-	Sweep *Sweep `yaml:"sweep" json:"sweep,omitempty"`
+	Jobs  []Job  `json:"jobs"`
+	Sweep *Sweep `json:"sweep,omitempty"`
 	// Goals are calibration targets that `rwbench report` checks: ratios of the
 	// model's ops/s to a reference cell's. None by default.
-	Goals []Goal `yaml:"goals" json:"goals,omitempty"`
+	Goals []Goal `json:"goals,omitempty"`
 
 	// file is the name the config was parsed under, for error messages.
 	file string
@@ -76,45 +76,45 @@ type Config struct {
 // Backend is the backing store under the model's block map.
 type Backend struct {
 	// Kind is file (an image file, default), blockdev or memory.
-	Kind string `yaml:"kind" json:"kind"`
+	Kind string `json:"kind"`
 	// Path is the image file or block device; for kind file the default is an image in
 	// a temporary directory, removed afterwards. Required for blockdev.
-	Path string `yaml:"path" json:"path,omitempty"`
+	Path string `json:"path,omitempty"`
 	// Size is the store's size, default 1GiB.
-	Size Size `yaml:"size" json:"size"`
+	Size Size `json:"size"`
 	// Direct opens the store with O_DIRECT, default true.
-	Direct *bool `yaml:"direct" json:"direct"`
+	Direct *bool `json:"direct"`
 	// Force allows overwriting an existing image or device.
-	Force bool `yaml:"force" json:"force"`
+	Force bool `json:"force"`
 	// Latency is the memory device's service time per I/O (memory only); I/Os in
 	// service at once overlap it (see blockdev.Device).
-	Latency Duration `yaml:"latency" json:"latency,omitempty"`
+	Latency Duration `json:"latency,omitempty"`
 	// Faults injects I/O errors and stalls into the model's store (see Faults).
-	Faults *Faults `yaml:"faults" json:"faults,omitempty"`
+	Faults *Faults `json:"faults,omitempty"`
 	// Bandwidth is the memory device's transfer rate in bytes per second, shared by
 	// all I/Os: the service time per byte (memory only); 0 is unlimited.
-	Bandwidth Size `yaml:"bandwidth" json:"bandwidth,omitempty"`
+	Bandwidth Size `json:"bandwidth,omitempty"`
 	// QueueDepth is the most I/Os the model keeps in flight on the store (the
 	// request queue's tags) and, for memory, the I/Os the device serves at once;
 	// default 128 (blockdev.DefaultQueueDepth).
-	QueueDepth int `yaml:"queue_depth" json:"queue_depth"`
+	QueueDepth int `json:"queue_depth"`
 }
 
 // Cache sizes the user-space page cache.
 type Cache struct {
 	// Size is the page-cache limit, default 256MiB.
-	Size Size `yaml:"size" json:"size"`
+	Size Size `json:"size"`
 	// DirtyBackground wakes the flusher above it, default 10% of Size.
-	DirtyBackground Size `yaml:"dirty_background" json:"dirty_background"`
+	DirtyBackground Size `json:"dirty_background"`
 	// DirtyLimit throttles writers above it, default 20% of Size.
-	DirtyLimit Size `yaml:"dirty_limit" json:"dirty_limit"`
+	DirtyLimit Size `json:"dirty_limit"`
 	// Readahead is the maximum readahead window, default 128KiB.
-	Readahead Size `yaml:"readahead" json:"readahead"`
+	Readahead Size `json:"readahead"`
 	// FaultAround is the number of pages a read fault maps around itself, default 16;
 	// 0 disables fault-around.
-	FaultAround int `yaml:"fault_around" json:"fault_around"`
+	FaultAround int `json:"fault_around"`
 	// Flusher is the flusher's wakeup interval, default 100ms.
-	Flusher Duration `yaml:"flusher" json:"flusher"`
+	Flusher Duration `json:"flusher"`
 }
 
 // RealFS sizes the real filesystems that the xfs, ext4 and btrfs targets make
@@ -123,63 +123,63 @@ type RealFS struct {
 	// ImageSize is the size of the sparse image file under the filesystem,
 	// default the files' total plus a quarter plus 512MiB: room for the
 	// filesystem's metadata and log, and for btrfs's copy-on-write.
-	ImageSize Size `yaml:"image_size" json:"image_size"`
+	ImageSize Size `json:"image_size"`
 }
 
 // Files are the files the jobs work on.
 type Files struct {
-	Count int  `yaml:"count" json:"count"` // default 4
-	Size  Size `yaml:"size" json:"size"`   // each; default 64MiB
+	Count int  `json:"count"` // default 4
+	Size  Size `json:"size"`  // each; default 64MiB
 	// Prefill writes every file in full before the first run, default true.
-	Prefill *bool `yaml:"prefill" json:"prefill"`
+	Prefill *bool `json:"prefill"`
 	// Warm reads every file in full after the prefill (and after the target has
 	// dropped its cache), so that a run starts with the files cached as far as the
 	// cache holds them; default false (a cold cache).
-	Warm bool `yaml:"warm" json:"warm,omitempty"`
+	Warm bool `json:"warm,omitempty"`
 }
 
 // Job is a group of identical worker threads.
 type Job struct {
 	// Name labels the job in output, default the op (then "<op>-<index>" when taken).
-	Name string `yaml:"name" json:"name"`
+	Name string `json:"name"`
 	// Op is read, write, fault, mkwrite, punch, truncate, zero or advise (the valid
 	// names come from the caller, see Known).
-	Op string `yaml:"op" json:"op"`
+	Op string `json:"op"`
 	// Threads is the number of workers, default 1; 0 disables the job (a sweep may
 	// go through 0).
-	Threads int `yaml:"threads" json:"threads"`
+	Threads int `json:"threads"`
 	// BS is the size of one read or write, default 4KiB.
-	BS Size `yaml:"bs" json:"bs"`
+	BS Size `json:"bs"`
 	// Pattern picks offsets: seq, rand (default) or zipf.
-	Pattern string `yaml:"pattern" json:"pattern"`
+	Pattern string `json:"pattern"`
 	// Zipf is the zipf exponent s > 1, default 1.1 (pattern zipf only).
-	Zipf float64 `yaml:"zipf" json:"zipf,omitempty"`
+	Zipf float64 `json:"zipf,omitempty"`
 	// Files selects the files: "all" (default), "0", "0-3", "1,3" or "0-1,3".
-	Files string `yaml:"files" json:"files"`
+	Files string `json:"files"`
 	// Rate is ops/s per thread for an open loop; 0 is a closed loop (default).
-	Rate float64 `yaml:"rate" json:"rate"`
+	Rate float64 `json:"rate"`
 	// Length is the range of a punch, zero, truncate or advise: default 64KiB for
 	// punch, zero and truncate, 128KiB for advise.
-	Length Size `yaml:"length" json:"length,omitempty"`
+	Length Size `json:"length,omitempty"`
 	// Region restricts the job to a sub-range of each file.
-	Region *Region `yaml:"region" json:"region,omitempty"`
+	Region *Region `json:"region,omitempty"`
 	// Refault drops the mapping before each access (fault and mkwrite), default true.
-	Refault *bool `yaml:"refault" json:"refault,omitempty"`
+	Refault *bool `json:"refault,omitempty"`
 	// UserBuffer is where a read copies to: heap (an ordinary buffer, the
 	// default) or mmap, a shared mapping of file UserFile, so that the copy to
 	// the user buffer faults (the model only; read only).
-	UserBuffer string `yaml:"user_buffer" json:"user_buffer,omitempty"`
+	UserBuffer string `json:"user_buffer,omitempty"`
 	// UserFile is the file whose mapping is the buffer with user_buffer: mmap
 	// (required then). Each worker has its own bs-sized slot of it, the jobs'
 	// slots one after the other. The reads overwrite it, so with verify on no
 	// job may work on it, and its content is not checked after the run.
-	UserFile int `yaml:"user_file" json:"user_file,omitempty"`
+	UserFile int `json:"user_file,omitempty"`
 }
 
 // Region is a byte range of a file.
 type Region struct {
-	Offset Size `yaml:"offset" json:"offset"`
-	Size   Size `yaml:"size" json:"size"`
+	Offset Size `json:"offset"`
+	Size   Size `json:"size"`
 }
 
 // Sweep runs the strategy matrix once per point: per value of one parameter
@@ -187,21 +187,21 @@ type Region struct {
 // experiment. A sweep has either Param and Values or Sets.
 type Sweep struct {
 	// Param is a path as -set takes it, like jobs[1].threads or cache.size.
-	Param string `yaml:"param" json:"param,omitempty"`
+	Param string `json:"param,omitempty"`
 	// Values are set with Set(Param, value), one cell each.
-	Values []string `yaml:"values" json:"values,omitempty"`
+	Values []string `json:"values,omitempty"`
 	// Sets are the phases, in order: each sets several keys at once. A phase's
 	// cells have the params {"phase": Name}.
-	Sets []SweepSet `yaml:"sets" json:"sets,omitempty"`
+	Sets []SweepSet `json:"sets,omitempty"`
 }
 
 // SweepSet is one phase of a sweep: a name and the keys it sets.
 type SweepSet struct {
 	// Name labels the phase in results ([a-z0-9._-]+, unique).
-	Name string `yaml:"name" json:"name"`
+	Name string `json:"name"`
 	// Set are "key=value" assignments, applied in order as -set applies them
 	// (strategies=invalidate,kernel limits the phase to those strategies).
-	Set []string `yaml:"set" json:"set"`
+	Set []string `json:"set"`
 }
 
 // Goal is a calibration target: in Phase, each model strategy's median ops/s of
@@ -212,15 +212,15 @@ type SweepSet struct {
 type Goal struct {
 	// Phase is the sweep set the model cells are in; empty for a config without
 	// sets.
-	Phase string `yaml:"phase" json:"phase,omitempty"`
+	Phase string `json:"phase,omitempty"`
 	// Op is the op compared, like read or fault.
-	Op string `yaml:"op" json:"op"`
+	Op string `json:"op"`
 	// Vs is the reference: kernel, raw or a strategy.
-	Vs string `yaml:"vs" json:"vs"`
+	Vs string `json:"vs"`
 	// VsPhase is the reference's phase, default Phase.
-	VsPhase string `yaml:"vs_phase" json:"vs_phase,omitempty"`
+	VsPhase string `json:"vs_phase,omitempty"`
 	// Min is the least ratio that passes; 0 for none.
-	Min float64 `yaml:"min" json:"min"`
+	Min float64 `json:"min"`
 }
 
 // PhaseParam is the params key of a cell of a sweep by sets.

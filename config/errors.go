@@ -40,6 +40,19 @@ func (e *Error) Error() string {
 	return oneLine(b.String())
 }
 
+// inner is err as part of another config error: its key and problem, without file
+// and line, and without the key when that is omit.
+func inner(err error, omit string) string {
+	e, ok := err.(*Error)
+	if !ok {
+		return err.Error()
+	}
+	if e.Key == "" || e.Key == omit {
+		return e.Msg
+	}
+	return e.Key + ": " + e.Msg
+}
+
 // oneLine replaces line breaks so that a message can never span lines.
 func oneLine(s string) string {
 	if !strings.ContainsAny(s, "\r\n") {

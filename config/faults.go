@@ -13,20 +13,20 @@ import (
 // blocks of the store (1..size/4KiB-1) as "all" or ranges like "1-64,300".
 type Faults struct {
 	// ReadEIO fails reads touching these blocks with EIO.
-	ReadEIO string `yaml:"read_eio" json:"read_eio,omitempty"`
+	ReadEIO string `json:"read_eio,omitempty"`
 	// WriteEIO fails writes touching these blocks with EIO.
-	WriteEIO string `yaml:"write_eio" json:"write_eio,omitempty"`
+	WriteEIO string `json:"write_eio,omitempty"`
 	// Stall delays every I/O touching StallBlocks (every I/O when empty) by
 	// this long, as a device whose I/O hangs.
-	Stall       Duration `yaml:"stall" json:"stall,omitempty"`
-	StallBlocks string   `yaml:"stall_blocks" json:"stall_blocks,omitempty"`
+	Stall       Duration `json:"stall,omitempty"`
+	StallBlocks string   `json:"stall_blocks,omitempty"`
 	// DeadAfter makes every I/O fail with EIO once this long has passed since
 	// the store was opened (a disk that dies), for DeadFor (0: for good).
-	DeadAfter Duration `yaml:"dead_after" json:"dead_after,omitempty"`
-	DeadFor   Duration `yaml:"dead_for" json:"dead_for,omitempty"`
+	DeadAfter Duration `json:"dead_after,omitempty"`
+	DeadFor   Duration `json:"dead_for,omitempty"`
 	// From delays the EIO and stall faults to this long after the store was
 	// opened (as a region that goes bad mid-run), default 0: from the start.
-	From Duration `yaml:"from" json:"from,omitempty"`
+	From Duration `json:"from,omitempty"`
 }
 
 // BlockRange is the blocks [First, Last].

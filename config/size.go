@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Common sizes.
@@ -94,19 +97,12 @@ func ParseSize(s string) (Size, error) {
 // sizeFromValue converts a decoded YAML scalar to a Size.
 func sizeFromValue(v any) (Size, error) {
 	switch x := v.(type) {
-	case nil:
-		return 0, nil
 	case uint64:
 		if x > math.MaxInt64 {
 			return 0, fmt.Errorf("size %d is too large", x)
 		}
 		return Size(x), nil
 	case int64:
-		if x < 0 {
-			return 0, fmt.Errorf("must not be negative, got %d", x)
-		}
-		return Size(x), nil
-	case int:
 		if x < 0 {
 			return 0, fmt.Errorf("must not be negative, got %d", x)
 		}
@@ -138,47 +134,11 @@ func (s Size) String() string {
 	return fmt.Sprintf("%s%dB", sign, a)
 }
 
-// UnmarshalYAML decodes a size (goccy/go-yaml InterfaceUnmarshaler). Parse checks
-// every size before decoding, so this error only surfaces for direct yaml.Unmarshal users.
-func (s *Size) UnmarshalYAML(unmarshal func(any) error) error {
-	var v any
-	if err := unmarshal(&v); err != nil {
-		return err
-	}
-	n, err := sizeFromValue(v)
-	if err != nil {
-		return err
-	}
-	*s = n
-	return nil
-}
+// UnmarshalYAML decodes a size (goccy/go-yaml NodeUnmarshaler).
+func (s *Size) UnmarshalYAML(n ast.Node) error { return unmarshalScalar(n, s, sizeFromValue) }
 
 // UnmarshalJSON reads a byte count or a size string.
-func (s *Size) UnmarshalJSON(b []byte) error {
-	var v any
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		return err
-	}
-	switch x := v.(type) {
-	case json.Number:
-		n, err := strconv.ParseInt(string(x), 10, 64)
-		if err != nil {
-			return fmt.Errorf("invalid size %s", x)
-		}
-		*s = Size(n)
-		return nil
-	case string:
-		n, err := ParseSize(x)
-		if err != nil {
-			return err
-		}
-		*s = n
-		return nil
-	}
-	return fmt.Errorf("want a size, got %s", b)
-}
+func (s *Size) UnmarshalJSON(b []byte) error { return unmarshalJSON(b, s, sizeFromValue) }
 
 // Duration is a time.Duration written in Go syntax ("5s", "100ms", "1m30s"); a bare 0
 // is also accepted. JSON writes the Go string and reads a string or nanoseconds.
@@ -193,9 +153,7 @@ func (d Duration) String() string { return time.Duration(d).String() }
 // durationFromValue converts a decoded YAML scalar to a Duration.
 func durationFromValue(v any) (Duration, error) {
 	switch x := v.(type) {
-	case nil:
-		return 0, nil
-	case uint64, int64, int:
+	case uint64, int64:
 		if fmt.Sprint(x) == "0" {
 			return 0, nil
 		}
@@ -210,38 +168,46 @@ func durationFromValue(v any) (Duration, error) {
 	return 0, fmt.Errorf("want a duration like 5s or 100ms, got %v", v)
 }
 
-// UnmarshalYAML decodes a duration (goccy/go-yaml InterfaceUnmarshaler).
-func (d *Duration) UnmarshalYAML(unmarshal func(any) error) error {
-	var v any
-	if err := unmarshal(&v); err != nil {
-		return err
-	}
-	n, err := durationFromValue(v)
-	if err != nil {
-		return err
-	}
-	*d = n
-	return nil
-}
+// UnmarshalYAML decodes a duration (goccy/go-yaml NodeUnmarshaler).
+func (d *Duration) UnmarshalYAML(n ast.Node) error { return unmarshalScalar(n, d, durationFromValue) }
 
 // MarshalJSON writes d as a Go duration string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
 // UnmarshalJSON reads a Go duration string or a number of nanoseconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		n, err := durationFromValue(s)
-		if err != nil {
-			return err
-		}
-		*d = n
+func (d *Duration) UnmarshalJSON(b []byte) error { return unmarshalJSON(b, d, durationFromValue) }
+
+// unmarshalScalar is the UnmarshalYAML of Size and Duration: it converts the
+// scalar n to *dst with conv.
+func unmarshalScalar[T any](n ast.Node, dst *T, conv func(any) (T, error)) error {
+	s, ok := n.(ast.ScalarNode)
+	if !ok {
+		return &valueError{n, fmt.Sprintf("want %s, got %s", want(reflect.TypeFor[T]()), describe(n))}
+	}
+	v, err := conv(s.GetValue())
+	if err != nil {
+		return &valueError{n, err.Error()}
+	}
+	*dst = v
+	return nil
+}
+
+// unmarshalJSON is the UnmarshalJSON of Size and Duration: a JSON number is the
+// count itself (bytes, nanoseconds), a string is converted with conv.
+func unmarshalJSON[T ~int64](b []byte, dst *T, conv func(any) (T, error)) error {
+	var n int64
+	if err := json.Unmarshal(b, &n); err == nil {
+		*dst = T(n)
 		return nil
 	}
-	var ns int64
-	if err := json.Unmarshal(b, &ns); err != nil {
-		return fmt.Errorf("want a duration, got %s", b)
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want %s, got %s", want(reflect.TypeFor[T]()), b)
 	}
-	*d = Duration(ns)
+	v, err := conv(s)
+	if err != nil {
+		return err
+	}
+	*dst = v
 	return nil
 }
