@@ -12,26 +12,27 @@
 //
 // # Decoding
 //
-// Parse decodes in two passes over one goccy/go-yaml AST. The first pass (the walker)
-// checks the tree against the Go types by reflection over the yaml tags: unknown and
-// duplicate keys, a mapping where a list belongs, integers, numbers, booleans, sizes
-// and durations. It knows the path of every node (jobs[1].threads), so its errors name
-// the key and its line, in file order. The second pass is goccy/go-yaml's strict
-// decode (yaml.Strict) into the structs; its errors are multi-line with a source
-// excerpt, so they are converted to one line, with the path found from the error's
-// token. Every error of this package is an *Error and prints as one line:
+// goccy/go-yaml parses the file and decodes it into the structs, strictly (yaml.Strict);
+// Size and Duration decode themselves. Before it decodes, one walk over the YAML tree
+// follows anchors, aliases and merge keys (<<) and records the key path of every node
+// (jobs[1].threads) and its line. The walk checks what the decoder would let through:
+// unknown keys, in file order and with the closest known key, duplicate keys, tags
+// (!!str would convert a value), and numbers the decoder would convert (1.5 or "12"
+// for an integer). The decoder's errors span lines with a source excerpt; they are
+// converted to one line naming the key found from the error's token. Every error of
+// this package is an *Error and prints as one line:
 //
 //	quick.yaml:12: jobs[1].threads: must be >= 0, got -2
 //	quick.yaml:7: cache.sise: unknown key (did you mean size?)
 //	quick.yaml: jobs[0].bs: bs (64MiB) must be <= files.size (16MiB)
 //
 // The last form, without a line, is a key that is not in the file: a default, or a
-// value from -set. Anchors, aliases and merge keys (<<) work as in YAML; tags
-// (!!str) are rejected, since they would convert values behind the walker's back.
+// value from -set. A key has one name, in its field's json tag, which goccy/go-yaml
+// reads too: the YAML key, the JSON key of the results file and the path are the same.
 //
 // # Given keys and defaults
 //
-// The walker also records which keys the file gives, with their lines; Set adds the
+// The walk also records which keys the file gives, with their lines; Set adds the
 // keys it sets. Defaults fills only zero fields whose key was not given, so a given
 // zero keeps its meaning (threads: 0 disables a job, warmup: 0s skips warm-up,
 // lock_stats: false, fault_around: 0), and Validate judges it instead of a default

@@ -201,18 +201,6 @@ func TestSweepSetsBySet(t *testing.T) {
 	}
 }
 
-func TestCloneSets(t *testing.T) {
-	c, err := load(phases + "record: false\ngoals: [{phase: hit, op: read, vs: none, min: 1}]\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := c.Clone()
-	if !bytes.Equal(c.JSON(), d.JSON()) {
-		t.Fatal("clone differs")
-	}
-	assertNoSharing(t, "Config", reflect.ValueOf(c).Elem(), reflect.ValueOf(d).Elem())
-}
-
 // TestNewKeysJSON: record, files.warm and sweep.sets stay out of the resolved
 // config at their defaults, so older results files remain comparable.
 func TestNewKeysJSON(t *testing.T) {
