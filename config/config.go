@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -228,16 +227,6 @@ const PhaseParam = "phase"
 
 // Recording reports whether the run times its ops (Record, default true).
 func (c *Config) Recording() bool { return c.Record == nil || *c.Record }
-
-// Load reads and parses a config file (see Parse). A missing file is reported as
-// "config FILE: no such file".
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &fileError{path: path, err: err}
-	}
-	return Parse(data, path)
-}
 
 // Clone returns a deep copy of c: nothing in the copy shares memory with c.
 func (c *Config) Clone() *Config {

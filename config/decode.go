@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strconv"
 
@@ -15,6 +16,16 @@ import (
 // maxNodes bounds the YAML nodes a config may expand to, aliases included, so that an
 // alias bomb is an error and not an out-of-memory.
 const maxNodes = 100000
+
+// Load reads and parses a config file (see Parse). A missing file is reported as
+// "config FILE: no such file".
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &fileError{path: path, err: err}
+	}
+	return Parse(data, path)
+}
 
 // Parse parses a config from YAML. name is used in error messages (normally the
 // file's path). Decoding is strict: unknown and duplicate keys, wrong types and bad
@@ -293,19 +304,11 @@ func want(t reflect.Type) string {
 	case reflect.TypeFor[Duration]():
 		return "a duration like 5s or 100ms"
 	}
-	switch t.Kind() {
-	case reflect.Struct:
-		return "a mapping"
-	case reflect.Slice:
-		return "a list"
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64:
-		return "an integer"
-	case reflect.Float64:
-		return "a number"
-	case reflect.Bool:
-		return "true or false"
+	if w, ok := map[reflect.Kind]string{
+		reflect.Struct: "a mapping", reflect.Slice: "a list", reflect.String: "a string", reflect.Bool: "true or false",
+		reflect.Int: "an integer", reflect.Int64: "an integer", reflect.Float64: "a number",
+	}[t.Kind()]; ok {
+		return w
 	}
 	return t.String()
 }
