@@ -29,7 +29,8 @@
 // or ops only in the new file are listed as added.
 //
 // Compare builds a Report; Report.Write renders it as text (benchstat-like
-// tables), Markdown (for a CI step summary) or JSON; Main is the command.
+// tables), Markdown (for a CI step summary) or JSON. The command, its flags
+// and its exit codes are cmd/rwbench's (compare.go there).
 package compare
 
 import (
@@ -210,7 +211,7 @@ const (
 type Report struct {
 	// Outcome is the comparison's answer (OutcomeRegression, OutcomeNone or
 	// OutcomeInconclusive) and Reasons say why it is inconclusive.
-	Outcome   string   `json:"outcome"`
+	Outcome   Outcome  `json:"outcome"`
 	Reasons   []string `json:"reasons"`
 	Old       FileInfo `json:"old"`
 	New       FileInfo `json:"new"`

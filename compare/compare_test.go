@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,99 +100,6 @@ func TestMain(m *testing.M) {
 }
 
 func td(name string) string { return filepath.Join("testdata", name) }
-
-func TestGolden(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		exit int
-	}{
-		{"regression.text", []string{td("old.json"), td("new.json")}, ExitRegression},
-		{"regression.markdown", []string{"-format", "markdown", td("old.json"), td("new.json")}, ExitRegression},
-		{"regression.json", []string{"-format=json", td("old.json"), td("new.json")}, ExitRegression},
-		{"regression.threshold25", []string{"-threshold", "25%", td("old.json"), td("new.json")}, ExitInconclusive},
-		{"regression.all-metrics", []string{"-metric", "ops_per_sec,bytes_per_sec,p50,p99,p999", td("old.json"), td("new.json")}, ExitRegression},
-		{"improvement", []string{td("old.json"), td("improved.json")}, ExitInconclusive},
-		{"improvement.ops", []string{"-metric", "ops_per_sec", td("old.json"), td("improved.json")}, ExitOK},
-		{"nochange", []string{td("old.json"), td("nochange.json")}, ExitInconclusive},
-		{"nochange.ops", []string{"-metric", "ops_per_sec", td("old.json"), td("nochange.json")}, ExitOK},
-		{"toofew", []string{td("few-old.json"), td("few-new.json")}, ExitInconclusive},
-		{"toofew.markdown", []string{"-format", "markdown", td("few-old.json"), td("few-new.json")}, ExitInconclusive},
-		{"merged", []string{td("few-old.json") + "," + td("few-old-2.json"), td("few-new.json") + "," + td("few-new-2.json")}, ExitRegression},
-		{"incompatible.schema", []string{td("old.json"), td("schema2.json")}, ExitUsage},
-		{"incompatible.config", []string{td("old.json"), td("other-config.json")}, ExitUsage},
-		{"ignored.config", []string{"-metric", "ops_per_sec", "-ignore", "cache,jobs[1].threads", td("old.json"), td("other-config.json")}, ExitOK},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			exit := Main(tt.args, &stdout, &stderr)
-			if exit != tt.exit {
-				t.Errorf("exit %d, want %d; stderr:\n%s", exit, tt.exit, stderr.String())
-			}
-			got := stdout.String()
-			if stderr.Len() > 0 {
-				got += "-- stderr --\n" + stderr.String()
-			}
-			got += "-- exit " + strconv.Itoa(exit) + " --\n"
-			path := td(tt.name + ".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s--- want\n%s", path, got, want)
-			}
-		})
-	}
-}
-
-func TestMainUsage(t *testing.T) {
-	tests := []struct {
-		name   string
-		args   []string
-		stderr string
-	}{
-		{"no files", nil, "want OLD and NEW results files, got 0 arguments"},
-		{"three files", []string{td("old.json"), td("new.json"), td("new.json")}, "got 3 arguments"},
-		{"bare threshold", []string{"-threshold", "5", td("old.json"), td("new.json")}, `threshold "5": write 5% or a fraction below 1`},
-		{"bad alpha", []string{"-alpha", "1.5", td("old.json"), td("new.json")}, "-alpha 1.5 is not between 0 and 1"},
-		{"bad metric", []string{"-metric", "ops_per_sec,p42", td("old.json"), td("new.json")}, `unknown metric "p42"`},
-		{"bad format", []string{"-format", "html", td("old.json"), td("new.json")}, `unknown -format "html"`},
-		{"bad flag", []string{"-frobnicate", td("old.json"), td("new.json")}, "flag provided but not defined: -frobnicate"},
-		{"missing file", []string{td("old.json"), td("missing.json")}, "missing.json: no such file or directory"},
-		{"merge of other configs", []string{td("old.json") + "," + td("other-config.json"), td("new.json")}, "has another config than file 1: cache.size, jobs[1].threads differ"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if exit := Main(tt.args, &stdout, &stderr); exit != ExitUsage {
-				t.Errorf("exit %d, want %d", exit, ExitUsage)
-			}
-			if !strings.Contains(stderr.String(), tt.stderr) {
-				t.Errorf("stderr\n%s\nlacks %q", stderr.String(), tt.stderr)
-			}
-			if stdout.Len() > 0 {
-				t.Errorf("stdout has %q", stdout.String())
-			}
-		})
-	}
-}
-
-func TestMainFlagsAfterFiles(t *testing.T) {
-	var a, b, stderr bytes.Buffer
-	e1 := Main([]string{"-format", "json", "-threshold", "25%", td("old.json"), td("new.json")}, &a, &stderr)
-	e2 := Main([]string{td("old.json"), "-format", "json", td("new.json"), "-threshold", "25%"}, &b, &stderr)
-	if e1 != e2 || a.String() != b.String() {
-		t.Errorf("flags after the files differ from flags before: exit %d vs %d\n%s", e1, e2, stderr.String())
-	}
-}
 
 func TestParseThreshold(t *testing.T) {
 	tests := []struct {
@@ -384,9 +290,22 @@ func TestMachineWarning(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
+	old, err := results.Read(td("old.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	new, err := results.Read(td("new.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := Compare(old, new, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Old.Label = td("old.json")
 	var out bytes.Buffer
-	if exit := Main([]string{"-format", "json", td("old.json"), td("new.json")}, &out, &out); exit != ExitRegression {
-		t.Fatalf("exit %d: %s", exit, out.String())
+	if err := w.Write(&out, "json", 1); err != nil {
+		t.Fatal(err)
 	}
 	var r Report
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
@@ -431,7 +350,7 @@ func TestOutcome(t *testing.T) {
 	tests := []struct {
 		name     string
 		old, new *results.File
-		want     string
+		want     Outcome
 		reason   string
 	}{
 		{"same, steady", steady(6), steady(6), OutcomeNone, ""},
@@ -455,10 +374,6 @@ func TestOutcome(t *testing.T) {
 			}
 			if tt.reason != "" && !slices.ContainsFunc(r.Reasons, func(s string) bool { return strings.Contains(s, tt.reason) }) {
 				t.Errorf("reasons %q lack %q", r.Reasons, tt.reason)
-			}
-			want := map[string]int{OutcomeNone: ExitOK, OutcomeRegression: ExitRegression, OutcomeInconclusive: ExitInconclusive}[tt.want]
-			if r.ExitCode() != want {
-				t.Errorf("exit %d, want %d", r.ExitCode(), want)
 			}
 		})
 	}

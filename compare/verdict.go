@@ -7,17 +7,20 @@ import (
 	"github.com/rwbench/rwbench/results"
 )
 
-// Outcomes of a comparison, each with its exit code (Report.ExitCode).
+// Outcome is a comparison's answer; the command maps each to its exit code.
+type Outcome string
+
+// Outcomes of a comparison.
 const (
 	// OutcomeRegression: at least one significant change worse than the threshold.
-	OutcomeRegression = "regression"
+	OutcomeRegression Outcome = "regression"
 	// OutcomeNone: no regression, and every comparison could have seen a change
 	// of the threshold's size.
-	OutcomeNone = "no regression detected"
+	OutcomeNone Outcome = "no regression detected"
 	// OutcomeInconclusive: no regression found, but the files could not show one:
 	// too few runs or too much noise for the threshold, a partial or failed new
 	// run, or cells and ops of the old file that the new one lacks.
-	OutcomeInconclusive = "inconclusive"
+	OutcomeInconclusive Outcome = "inconclusive"
 )
 
 // decide sets r.Outcome and the reasons it is inconclusive. A regression wins
@@ -54,17 +57,6 @@ func (r *Report) decide(old, new *results.File) {
 	default:
 		r.Outcome = OutcomeNone
 	}
-}
-
-// ExitCode is the command's exit code for r's outcome.
-func (r *Report) ExitCode() int {
-	switch r.Outcome {
-	case OutcomeRegression:
-		return ExitRegression
-	case OutcomeNone:
-		return ExitOK
-	}
-	return ExitInconclusive
 }
 
 // rowsWith returns the rows whose verdict is v.

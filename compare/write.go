@@ -19,13 +19,15 @@ import (
 // Formats are the formats Report.Write knows.
 func Formats() []string { return []string{"text", "markdown", "json"} }
 
-// Write writes r to w as "text", "markdown" or "json".
-func (r *Report) Write(w io.Writer, format string) error {
+// Write writes r to w as "text", "markdown" or "json". exit is the command's
+// exit code for r.Outcome: the text and Markdown verdict lines name it, so that
+// a CI log says what the step's status means (JSON has the outcome).
+func (r *Report) Write(w io.Writer, format string, exit int) error {
 	switch format {
 	case "text", "":
-		return r.writeText(w, false)
+		return r.writeText(w, false, exit)
 	case "markdown", "md":
-		return r.writeText(w, true)
+		return r.writeText(w, true, exit)
 	case "json":
 		b, err := json.MarshalIndent(r, "", "  ")
 		if err != nil {
@@ -89,12 +91,12 @@ func describe(fi FileInfo) string {
 // what it rests on (regressions, improvements, what could not be seen), the
 // warnings, one table per metric (regressions first), the added and removed
 // cells, and a last line repeating the answer.
-func (r *Report) writeText(w io.Writer, md bool) error {
+func (r *Report) writeText(w io.Writer, md bool, exit int) error {
 	var b strings.Builder
 	esc := func(s string) string { return s }
 	if md {
 		esc = func(s string) string { return strings.NewReplacer("|", `\|`, "<", "&lt;", "\n", " ").Replace(s) }
-		b.WriteString("### rwbench compare: " + r.Outcome + "\n\n")
+		b.WriteString("### rwbench compare: " + string(r.Outcome) + "\n\n")
 	}
 	line := func(s string) {
 		if md {
@@ -119,7 +121,7 @@ func (r *Report) writeText(w io.Writer, md bool) error {
 		line("new machine: " + r.New.Machine)
 	}
 	b.WriteByte('\n')
-	r.writeSummary(&b, line, item)
+	r.writeSummary(&b, line, item, exit)
 	for _, warn := range r.Warnings {
 		if md {
 			b.WriteString("\n> **Warning:** " + esc(warn) + "\n")
@@ -211,27 +213,27 @@ func (r *Report) writeText(w io.Writer, md bool) error {
 		}
 	}
 	b.WriteByte('\n')
-	line(r.verdictLine())
+	line(r.verdictLine(exit))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 // verdictLine is the one-line answer with its exit code.
-func (r *Report) verdictLine() string {
+func (r *Report) verdictLine(exit int) string {
 	crit := "alpha " + strconv.FormatFloat(r.Alpha, 'f', -1, 64) + ", threshold " + pct(r.Threshold)
 	switch r.Outcome {
 	case OutcomeRegression:
-		return fmt.Sprintf("FAIL: %d %s (%s; exit %d)", len(r.Regressions()), plural(len(r.Regressions()), "regression"), crit, r.ExitCode())
+		return fmt.Sprintf("FAIL: %d %s (%s; exit %d)", len(r.Regressions()), plural(len(r.Regressions()), "regression"), crit, exit)
 	case OutcomeNone:
-		return fmt.Sprintf("ok: no regression detected (%s; exit %d)", crit, r.ExitCode())
+		return fmt.Sprintf("ok: no regression detected (%s; exit %d)", crit, exit)
 	}
-	return fmt.Sprintf("INCONCLUSIVE: no regression found, but the runs could not have shown one (%s; exit %d)", crit, r.ExitCode())
+	return fmt.Sprintf("INCONCLUSIVE: no regression found, but the runs could not have shown one (%s; exit %d)", crit, exit)
 }
 
 // writeSummary writes the answer and what it rests on: the regressions, the
 // improvements, and why the comparison is inconclusive, with the runs needed.
-func (r *Report) writeSummary(b *strings.Builder, line, item func(string)) {
-	line(r.verdictLine())
+func (r *Report) writeSummary(b *strings.Builder, line, item func(string), exit int) {
+	line(r.verdictLine(exit))
 	for _, v := range []string{Regression, Improvement} {
 		rows := r.rowsWith(v)
 		if len(rows) == 0 {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/rwbench/rwbench/compare"
 	"github.com/rwbench/rwbench/runner"
 )
 
@@ -277,7 +278,7 @@ func TestBadFlag(t *testing.T) {
 }
 
 // TestExitCode is the mapping of errors to exit codes, including a stall or an
-// interrupt that reaches exitCode wrapped rather than as an exitError.
+// interrupt that reaches exitCode wrapped, and compare's outcomes.
 func TestExitCode(t *testing.T) {
 	stalled := fmt.Errorf("none: %w for 10s", runner.ErrStalled)
 	for _, tc := range []struct {
@@ -291,14 +292,21 @@ func TestExitCode(t *testing.T) {
 		{"flag", errFlag, exitUsage, ""},
 		{"usage", usagef("config x.yaml: no such file"), exitUsage, "rwbench: config x.yaml: no such file\n"},
 		{"wrapped usage", fmt.Errorf("loading: %w", usagef("bad")), exitUsage, "rwbench: bad\n"},
-		{"stalled, from run", exitError{exitStalled, stalled}, exitStalled, "rwbench: none: watchdog: no operation completed for 10s\n"},
+		{"stalled, from run", fmt.Errorf("%w; partial results in x.json", stalled), exitStalled,
+			"rwbench: none: watchdog: no operation completed for 10s; partial results in x.json\n"},
 		{"stalled, wrapped", fmt.Errorf("cell 3: %w", stalled), exitStalled, "rwbench: cell 3: none: watchdog: no operation completed for 10s\n"},
 		{"stalled, and the results could not be written", errors.Join(stalled, errors.New("write out.json: disk full")),
 			exitStalled, "rwbench: none: watchdog: no operation completed for 10s; write out.json: disk full\n"},
-		{"interrupted, from run", exitError{exitInterrupt, errors.New("interrupted; partial results in x.json")}, exitInterrupt,
+		{"interrupted by SIGTERM", interrupted{syscall.SIGTERM, errors.New("interrupted; partial results in x.json")}, 143,
+			"rwbench: interrupted; partial results in x.json\n"},
+		{"interrupted, no signal", interrupted{0, errors.New("interrupted; partial results in x.json")}, exitInterrupt,
 			"rwbench: interrupted; partial results in x.json\n"},
 		{"interrupted, wrapped", fmt.Errorf("run: %w", context.Canceled), exitInterrupt, "rwbench: run: context canceled\n"},
-		{"regression", exitError{exitFail, errQuiet}, exitFail, ""},
+		{"interrupted, results not written", failure{errors.Join(context.Canceled, errors.New("write out.json: disk full"))}, exitFail,
+			"rwbench: context canceled; write out.json: disk full\n"},
+		{"regression", outcome{compare.OutcomeRegression}, exitFail, ""},
+		{"no regression", outcome{compare.OutcomeNone}, exitOK, ""},
+		{"inconclusive", outcome{compare.OutcomeInconclusive}, exitInconclusive, ""},
 		{"other", errors.New("boom"), exitFail, "rwbench: boom\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -364,7 +372,7 @@ func TestGolden(t *testing.T) {
 }
 
 // TestHelp: every command's -h exits 0 with usage, flags and examples on stderr.
-// compare's usage is compare.Main's, which has no examples.
+// compare's usage has more text and its examples after a blank line.
 func TestHelp(t *testing.T) {
 	for _, cmd := range []string{"run", "list", "report", "plot", "compare"} {
 		for _, h := range []string{"-h", "-help", "--help"} {

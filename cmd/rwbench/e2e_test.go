@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rwbench/rwbench/compare"
 	"github.com/rwbench/rwbench/results"
 )
 
@@ -177,11 +176,11 @@ func TestEndToEnd(t *testing.T) {
 	})
 	t.Run("compare with itself", func(t *testing.T) {
 		// Two runs a side cannot show a change: inconclusive, not a pass.
-		stdout, _ := mustRun(t, compare.ExitInconclusive, "compare", out, out)
+		stdout, _ := mustRun(t, exitInconclusive, "compare", out, out)
 		if !strings.Contains(stdout, "INCONCLUSIVE") {
 			t.Errorf("comparison:\n%s", stdout)
 		}
-		stdout, _ = mustRun(t, compare.ExitInconclusive, "compare", "-format", "json", out, out)
+		stdout, _ = mustRun(t, exitInconclusive, "compare", "-format", "json", out, out)
 		if !json.Valid([]byte(stdout)) {
 			t.Errorf("compare -format json is not JSON:\n%s", stdout)
 		}

@@ -36,7 +36,7 @@ func parseFailOn(s string) ([]string, error) {
 	return out, nil
 }
 
-// gate turns the problems of a that failOn names into exit 1, naming them.
+// gate turns the problems of a that failOn names into a failure (exit 1), naming them.
 func gate(a *report.Answer, failOn []string) error {
 	found := map[string][]string{"findings": a.Findings, "fsck": a.Fsck, "validator": a.Validator, "stalled": a.Stalled}
 	var msgs []string
@@ -48,5 +48,5 @@ func gate(a *report.Answer, failOn []string) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	return exitError{exitFail, fmt.Errorf("-fail-on %s: %s", strings.Join(failOn, ","), strings.Join(msgs, "; "))}
+	return fmt.Errorf("-fail-on %s: %s", strings.Join(failOn, ","), strings.Join(msgs, "; "))
 }

@@ -68,8 +68,8 @@ func readmeExamples(t *testing.T) []example {
 	return out
 }
 
-// commands are the commands that take -h with examples.
-var commands = []string{"run", "list", "report", "plot", "compare"}
+// helpCommands are the commands that take -h with examples.
+var helpCommands = []string{"run", "list", "report", "plot", "compare"}
 
 // helpFlag matches a flag line of PrintDefaults: "  -q\tdoc" or "  -validate"
 // (its doc on the next line) for a boolean, "  -o string" for a flag that takes
@@ -85,7 +85,7 @@ func helpOf(t *testing.T, cmd string) (text string, examples []example, flags ma
 	}
 	flags = map[string]bool{}
 	usage, ex, ok := strings.Cut(text, "\nExamples:\n")
-	if !ok && cmd != "compare" { // compare's usage is compare.Main's, without examples
+	if !ok && cmd != "compare" { // compare's usage has its examples after a blank line
 		t.Fatalf("%s -h has no examples:\n%s", cmd, text)
 	}
 	for _, m := range helpFlag.FindAllStringSubmatch(usage, -1) {
@@ -109,7 +109,7 @@ func helpOf(t *testing.T, cmd string) (text string, examples []example, flags ma
 func TestDocumentedExamples(t *testing.T) {
 	flagsOf := map[string]map[string]bool{}
 	var all []example
-	for _, cmd := range commands {
+	for _, cmd := range helpCommands {
 		_, ex, flags := helpOf(t, cmd)
 		flagsOf[cmd] = flags
 		all = append(all, ex...)
@@ -122,7 +122,7 @@ func TestDocumentedExamples(t *testing.T) {
 	runs := 0
 	for _, ex := range all {
 		name := ex.where + ": rwbench " + strings.Join(ex.args, " ")
-		if len(ex.args) == 0 || !slices.Contains(commands, ex.args[0]) {
+		if len(ex.args) == 0 || !slices.Contains(helpCommands, ex.args[0]) {
 			t.Errorf("%s: not a command", name)
 			continue
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,48 +34,72 @@ const runUsage = "rwbench run [-o FILE] [-set key=value]... [-q] [-v] [-fail-on 
 // runArgs are the parsed flags and argument of `rwbench run`.
 type runArgs struct {
 	out, plotDir, cpuProfile, mutexProfile, config string
-	quiet, verbose                                 bool
+	quiet, verbose, validate                       bool
+	failOnList                                     string // -fail-on as given
 	failOn                                         []string
 	sets                                           multiFlag
 }
 
-// parseRunArgs parses run's flags and config argument without running anything.
-func parseRunArgs(args []string, stderr io.Writer) (*runArgs, error) {
+// runFlags is run's flag set, bound to the runArgs it fills.
+func runFlags(stderr io.Writer) (*flag.FlagSet, *runArgs) {
 	fs := newFlags("run", runUsage, runExamples, stderr)
 	a := &runArgs{}
 	fs.StringVar(&a.out, "o", "", "results file (default results/<name>-<UTC timestamp>.json)")
 	fs.BoolVar(&a.quiet, "q", false, "print no summary")
 	fs.BoolVar(&a.verbose, "v", false, "print the full report (every op's latencies, the lock, memory and calibration tables) instead of the short one")
-	failOn := fs.String("fail-on", defaultFailOn, "exit 1 when the results show any of these comma-separated `problems`: "+
+	fs.StringVar(&a.failOnList, "fail-on", defaultFailOn, "exit 1 when the results show any of these comma-separated `problems`: "+
 		"findings (stale, foreign or corrupt data under a strategy that must be clean: every one but none), fsck (a failed after-run check under such a strategy), "+
 		"validator (lock validator findings), stalled (a job that completed no op, or under half what its rate asks); none: never")
 	fs.StringVar(&a.plotDir, "plots", "", "also write plots of the results into `DIR`")
 	fs.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (every cell) to `FILE`")
 	fs.StringVar(&a.mutexProfile, "mutexprofile", "", "write a mutex contention profile of the whole run to `FILE` (samples every contention event)")
-	validate := fs.Bool("validate", false, "run the model's lock validator (as -set validate=true): findings go to stderr and into the results")
+	fs.BoolVar(&a.validate, "validate", false, "run the model's lock validator (as -set validate=true): findings go to stderr and into the results")
 	fs.Var(&a.sets, "set", "override a config key, e.g. -set jobs[1].threads=4 (repeatable)")
-	if err := parse(fs, args); err != nil {
-		return nil, err
+	return fs, a
+}
+
+// finish checks what the flags cannot: the one config argument, and -fail-on.
+func (a *runArgs) finish(args []string) error {
+	if len(args) > 1 {
+		return usagef("run takes one config file, got %d arguments", len(args))
 	}
-	if fs.NArg() > 1 {
-		return nil, usagef("run takes one config file, got %d arguments", fs.NArg())
+	if len(args) == 1 {
+		a.config = args[0]
 	}
-	a.config = fs.Arg(0)
-	if *validate {
+	if a.validate {
 		a.sets = append(a.sets, "validate=true")
 	}
 	var err error
-	if a.failOn, err = parseFailOn(*failOn); err != nil {
+	a.failOn, err = parseFailOn(a.failOnList)
+	return err
+}
+
+// parseRunArgs parses run's flags and config argument without running anything.
+func parseRunArgs(args []string, stderr io.Writer) (*runArgs, error) {
+	fs, a := runFlags(stderr)
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	if err := a.finish(fs.Args()); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) error {
-	a, err := parseRunArgs(args, stderr)
-	if err != nil {
-		return err
-	}
+// runCommand is `rwbench run`: it runs a config and writes its results.
+func runCommand(stdout, stderr io.Writer) command {
+	fs, a := runFlags(stderr)
+	return command{fs, func(args []string) error {
+		if err := a.finish(args); err != nil {
+			return err
+		}
+		return runConfig(a, stdout, stderr)
+	}}
+}
+
+// runConfig runs the config a names, writes its results, plots and report,
+// and returns why the run failed, if it did.
+func runConfig(a *runArgs, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(a.config, a.sets)
 	if err != nil {
 		return err
@@ -164,20 +189,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if writeErr != nil {
-		return exitError{exitFail, errors.Join(runErr, writeErr)}
+		return failure{errors.Join(runErr, writeErr)}
 	}
 	switch {
 	case runErr == nil:
 		if err := runProblems(res, cfg.ExpectErrors); err != nil {
-			return exitError{exitFail, err}
+			return err
 		}
 		return gate(ans, a.failOn)
 	case errors.Is(runErr, context.Canceled):
-		return exitError{sigs.code(), fmt.Errorf("interrupted; partial results in %s", path)}
+		return interrupted{sigs.signal(), fmt.Errorf("interrupted; partial results in %s", path)}
 	case errors.Is(runErr, runner.ErrStalled):
-		return exitError{exitStalled, fmt.Errorf("%w; partial results in %s", runErr, path)}
+		return fmt.Errorf("%w; partial results in %s", runErr, path)
 	}
-	return exitError{exitFail, runErr}
+	return failure{runErr}
 }
 
 // loadConfig reads the config (the embedded quick one without a path), applies

@@ -83,7 +83,7 @@ func (in *interrupts) loop(cancel context.CancelFunc) {
 func (in *interrupts) die(msg string) {
 	fmt.Fprintf(in.stderr, "rwbench: %s\n", msg)
 	in.cleanup.Now()
-	in.exit(in.code())
+	in.exit(signalExit(in.signal()))
 }
 
 // ended says the run returned: what is left (writing the results) is bounded.
@@ -93,14 +93,11 @@ func (in *interrupts) runEnded() {
 	in.ended = true
 }
 
-// code is the exit code of an interrupted run: 128 plus the first signal's number.
-func (in *interrupts) code() int {
+// signal is the first signal caught, 0 for none.
+func (in *interrupts) signal() syscall.Signal {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.first == 0 {
-		return exitInterrupt
-	}
-	return 128 + int(in.first)
+	return in.first
 }
 
 // stop stops catching signals.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"runtime/debug"
 	"strings"
 )
@@ -47,4 +49,12 @@ func describeBuild(bi *debug.BuildInfo) string {
 		v += "+modified"
 	}
 	return v
+}
+
+// versionCommand is `rwbench version`: it takes no flags and ignores its arguments.
+func versionCommand(stdout io.Writer) command {
+	return command{run: func([]string) error {
+		fmt.Fprintf(stdout, "rwbench %s\n", buildVersion())
+		return nil
+	}}
 }

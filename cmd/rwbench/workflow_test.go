@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
-	"github.com/rwbench/rwbench/compare"
 )
 
 // workflow is the part of a GitHub Actions workflow the test reads.
@@ -102,9 +101,8 @@ func TestWorkflow(t *testing.T) {
 					}
 				case "compare":
 					compares++
-					var stdout, stderr bytes.Buffer
-					if code := compare.Main(args[1:], &stdout, &stderr); code == compare.ExitUsage {
-						t.Errorf("step %q: rwbench %s: exit %d: %s", step.Name, strings.Join(args, " "), code, stderr.String())
+					if code, _, stderr := rwbench(args...); code == exitUsage {
+						t.Errorf("step %q: rwbench %s: exit %d: %s", step.Name, strings.Join(args, " "), code, stderr)
 					}
 				default:
 					t.Errorf("step %q runs rwbench %s, which the test does not check", step.Name, args[0])
