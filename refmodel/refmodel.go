@@ -6,8 +6,7 @@
 // reference and to a target (Run), and the transcripts of what each operation
 // returned are diffed byte for byte (Diff).
 //
-// Files has the method set of runner.Worker, so it can stand in for a target,
-// but this package does not import runner: Worker here is the same interface.
+// Files is a target.Worker, so it can stand in for a target's worker.
 //
 // Semantics, as the targets must show them (offsets and lengths in bytes):
 //   - Read returns min(len, size-off) bytes: short at end of file, 0 past it.
@@ -28,25 +27,13 @@ import (
 	"sync"
 
 	"github.com/rwbench/rwbench/oracle"
+	"github.com/rwbench/rwbench/target"
 )
 
 // PageSize is the page size of the model.
 const PageSize = oracle.PageSize
 
-// Worker runs operations on files; it has the method set of runner.Worker.
-type Worker interface {
-	Read(file int, off int64, buf []byte) (int, error)
-	Write(file int, off int64, data []byte) (int, error)
-	FaultRead(file int, off int64, buf []byte) error
-	FaultWrite(file int, off int64, data []byte) error
-	Punch(file int, off, length int64) error
-	ZeroRange(file int, off, length int64) error
-	Truncate(file int, size int64) error
-	Advise(file int, off, length int64) error
-	Close() error
-}
-
-var _ Worker = (*Files)(nil)
+var _ target.Worker = (*Files)(nil)
 
 // Files is the reference model: a byte array per file. It is safe for concurrent
 // use (each file has a lock, and every operation is atomic), so it can also serve

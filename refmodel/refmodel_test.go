@@ -5,10 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/rwbench/rwbench/sigbus"
-	"go/ast"
-	"go/parser"
-	"go/printer"
-	"go/token"
 	"strings"
 	"testing"
 
@@ -308,62 +304,6 @@ func FuzzDecodeOps(f *testing.F) {
 			}
 		}
 	})
-}
-
-// TestWorkerMatchesRunner checks, without importing runner, that Worker declares
-// exactly runner.Worker's methods: it compares the two declarations' source.
-func TestWorkerMatchesRunner(t *testing.T) {
-	methods := func(path string) map[string]string {
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			t.Skipf("cannot parse %s: %v", path, err)
-		}
-		m := map[string]string{}
-		ast.Inspect(f, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok || ts.Name.Name != "Worker" {
-				return true
-			}
-			// Each method as its parameter and result types, names left out.
-			types := func(fl *ast.FieldList) string {
-				var b strings.Builder
-				for _, p := range fl.List {
-					for range max(1, len(p.Names)) {
-						printer.Fprint(&b, fset, p.Type)
-						b.WriteString(", ")
-					}
-				}
-				return b.String()
-			}
-			for _, fld := range ts.Type.(*ast.InterfaceType).Methods.List {
-				ft := fld.Type.(*ast.FuncType)
-				sig := "(" + types(ft.Params) + ")"
-				if ft.Results != nil {
-					sig += " (" + types(ft.Results) + ")"
-				}
-				for _, name := range fld.Names {
-					m[name.Name] = sig
-				}
-			}
-			return false
-		})
-		return m
-	}
-	ours, theirs := methods("refmodel.go"), methods("../runner/target.go")
-	if len(theirs) == 0 {
-		t.Skip("runner.Worker not found")
-	}
-	for name, sig := range theirs {
-		if ours[name] != sig {
-			t.Errorf("runner.Worker.%s is %s, refmodel.Worker.%s is %q", name, sig, name, ours[name])
-		}
-	}
-	for name := range ours {
-		if _, ok := theirs[name]; !ok {
-			t.Errorf("refmodel.Worker.%s is not in runner.Worker", name)
-		}
-	}
 }
 
 func TestErrString(t *testing.T) {

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"runtime"
 	"sync/atomic"
 	"time"
 
 	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/target"
 )
 
 // How long the runner waits for a run that should be stopping. A store can
@@ -66,7 +65,7 @@ func (p *progress) measured(run *results.Run) {
 // chunk of prefill or check completes for the watchdog period it declares the
 // run stuck (and dumps the stacks), and it gives Close closeGrace. A run left
 // behind keeps tg, which is then not closed.
-func runBounded(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Clock, o Options) (*results.Run, error) {
+func runBounded(ctx context.Context, cl *cell, rep int, tg target.Target, clk *clock.Clock, o Options) (*results.Run, error) {
 	type outcome struct {
 		run *results.Run
 		err error
@@ -93,7 +92,7 @@ func runBounded(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Cl
 		select {
 		case out := <-ch:
 			err := errors.Join(out.err, closeWithin(tg, grace))
-			if c, ok := tg.(conditioner); ok && out.run != nil {
+			if c, ok := tg.(target.Conditioner); ok && out.run != nil {
 				out.run.Conditions = c.Conditions()
 			}
 			return out.run, err
@@ -120,7 +119,7 @@ func runBounded(ctx context.Context, cl *cell, rep int, tg Target, clk *clock.Cl
 
 // closeWithin closes tg, waiting at most d: a target whose store hangs cannot
 // finish its last writeback, and is left to the process's exit.
-func closeWithin(tg Target, d time.Duration) error {
+func closeWithin(tg target.Target, d time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- tg.Close() }()
 	select {
@@ -129,22 +128,4 @@ func closeWithin(tg Target, d time.Duration) error {
 	case <-time.After(d):
 		return fmt.Errorf("closing %s took longer than %v (its store does not answer); left open", tg.Name(), d)
 	}
-}
-
-// dumpStacks writes every goroutine's stack.
-func dumpStacks(w io.Writer) {
-	buf := make([]byte, 1<<20)
-	fmt.Fprintf(w, "%s\n", buf[:runtime.Stack(buf, true)])
-}
-
-// hungWorker is the index of a worker that has been inside one operation for
-// at least d, or -1. Only timed workers say when their op began.
-func hungWorker(workers []*worker, d time.Duration) int {
-	now := time.Now().UnixNano()
-	for i, w := range workers {
-		if since := w.inOp.Load(); since > untimed && now-since >= int64(d) {
-			return i
-		}
-	}
-	return -1
 }

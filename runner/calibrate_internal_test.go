@@ -17,6 +17,7 @@ import (
 
 	"github.com/rwbench/rwbench/oracle"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/target"
 	"github.com/rwbench/rwbench/workload"
 )
 
@@ -96,7 +97,7 @@ func TestCountLoopReadsNoClock(t *testing.T) {
 	}
 	fw, _ := tg.NewWorker()
 	win := &window{}
-	w := &worker{op: "read", kind: kind, w: fw, offsets: offs, files: workload.NewFilePicker([]int{0, 1}, 1),
+	w := &worker{op: "read", kind: kind, target: fw, offsets: offs, files: workload.NewFilePicker([]int{0, 1}, 1),
 		buf: alignedBuffer(pageSize), floors: make([]int64, 1), gens: make([]uint64, 1),
 		closed: true, win: win} // record false, pacer and rec nil
 	done := make(chan struct{})
@@ -162,13 +163,13 @@ type countingTarget struct {
 	read atomic.Int64
 }
 
-func (t *countingTarget) NewWorker() (Worker, error) {
+func (t *countingTarget) NewWorker() (target.Worker, error) {
 	w, err := t.fakeTarget.NewWorker()
 	return &countingWorker{Worker: w, t: t}, err
 }
 
 type countingWorker struct {
-	Worker
+	target.Worker
 	t *countingTarget
 }
 

@@ -13,8 +13,8 @@ import (
 // firstError is the first failure any worker met in the window, with its job.
 func firstError(workers []*worker) string {
 	for _, w := range workers {
-		if w.first != nil {
-			return w.key + ": " + w.first.Error()
+		if w.firstErr != nil {
+			return w.key + ": " + w.firstErr.Error()
 		}
 	}
 	return ""

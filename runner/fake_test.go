@@ -10,6 +10,7 @@ import (
 	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/target"
 )
 
 // fakeTarget is an in-memory Target that keeps what is written, so the
@@ -17,7 +18,7 @@ import (
 // been issued (blockAfter > 0), every further Read blocks until release is
 // closed: a stuck operation for the watchdog.
 type fakeTarget struct {
-	mu    sync.Mutex
+	mu    sync.Mutex // guards files
 	files [][]byte
 
 	blockAfter int64
@@ -38,7 +39,7 @@ func newFakeTarget(c *config.Config, blockAfter int64) *fakeTarget {
 }
 
 func (t *fakeTarget) Name() string { return "fake" }
-func (t *fakeTarget) NewWorker() (Worker, error) {
+func (t *fakeTarget) NewWorker() (target.Worker, error) {
 	t.workers.Add(1)
 	return &fakeWorker{t: t}, nil
 }
@@ -150,7 +151,7 @@ func fakeCell(c *config.Config) *cell {
 // runFake runs one repetition of c on tg, as runOnce does after making a
 // target. The ops are timed on the monotonic clock: the tests run in
 // testing/synctest bubbles, whose fake time the TSC does not follow.
-func runFake(ctx context.Context, c *config.Config, tg Target, o Options) (*results.Run, error) {
+func runFake(ctx context.Context, c *config.Config, tg target.Target, o Options) (*results.Run, error) {
 	if o.Watchdog == 0 {
 		o.Watchdog = 10 * time.Second
 	}

@@ -25,7 +25,7 @@ func TestWorkerReadersMark(t *testing.T) {
 		{"same op still in flight", 1, 5, []step{{1, 5, false}, {1, 5, false}}},
 		{"op ended, idle", 1, 5, []step{{1, 5, false}, {0, 5, true}}},
 		{"op ended, the next one in flight", 7, 5, []step{{9, 6, true}}},
-		{"untimed op ends", untimed, 0, []step{{untimed, 0, false}, {untimed, 1, true}}},
+		{"inOpUnclocked op ends", inOpUnclocked, 0, []step{{inOpUnclocked, 0, false}, {inOpUnclocked, 1, true}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w, idle := &worker{}, &worker{}
@@ -56,7 +56,7 @@ func TestWorkerReadersMark(t *testing.T) {
 func TestRetiringWithWorkers(t *testing.T) {
 	const pages = 16
 	or := oracle.New(1, pages, oracle.Header)
-	var mu sync.Mutex
+	var mu sync.Mutex // guards store
 	store := make([][]byte, pages)
 	for i := range store {
 		store[i] = make([]byte, oracle.PageSize)
@@ -100,7 +100,7 @@ func TestRetiringWithWorkers(t *testing.T) {
 			var floor [1]int64
 			for i := uint64(0); running.Load(); i++ {
 				p := (i*5 + uint64(n)) % pages
-				w.inOp.Store(untimed)
+				w.inOp.Store(inOpUnclocked)
 				or.Snapshot(0, p, floor[:])
 				mu.Lock()
 				copy(page, store[p])

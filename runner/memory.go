@@ -3,7 +3,6 @@ package runner
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
@@ -156,61 +155,4 @@ func parseHWM(status []byte) int64 {
 		return kb << 10
 	}
 	return 0
-}
-
-// sampleRSS samples the resident set from start until ctx ends, every tenth of
-// interval (10ms to 100ms), and returns the largest sample of each of the n
-// intervals of the measurement window; nil where /proc/self/statm is missing.
-// A late sample folds into the last interval.
-func sampleRSS(ctx context.Context, start time.Time, interval time.Duration, n int) []int64 {
-	if n <= 0 || readRSS() == 0 {
-		return nil
-	}
-	t := time.NewTimer(time.Until(start))
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		return nil
-	}
-	out := make([]int64, n)
-	sample := func() {
-		j := min(max(int(time.Since(start)/interval), 0), n-1)
-		out[j] = max(out[j], readRSS())
-	}
-	sample()
-	tick := time.NewTicker(min(max(interval/10, 10*time.Millisecond), 100*time.Millisecond))
-	defer tick.Stop()
-	for {
-		select {
-		case <-tick.C:
-			sample()
-		case <-ctx.Done():
-			return out
-		}
-	}
-}
-
-// readRSS returns the resident set in bytes from /proc/self/statm, 0 if
-// unavailable.
-func readRSS() int64 {
-	data, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	return parseStatm(data, int64(os.Getpagesize()))
-}
-
-// parseStatm returns the resident pages of a /proc/PID/statm text ("size
-// resident shared text lib data dt", in pages) times pageSize; 0 if malformed.
-func parseStatm(statm []byte, pageSize int64) int64 {
-	f := bytes.Fields(statm)
-	if len(f) < 2 {
-		return 0
-	}
-	pages, err := strconv.ParseInt(string(f[1]), 10, 64)
-	if err != nil || pages < 0 {
-		return 0
-	}
-	return pages * pageSize
 }

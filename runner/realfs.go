@@ -11,6 +11,7 @@ import (
 	"github.com/rwbench/rwbench/ktrace"
 	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/scratchfs"
+	"github.com/rwbench/rwbench/target"
 )
 
 // realFS is the xfs, ext4 or btrfs target: the kernel target's operations
@@ -43,7 +44,7 @@ func realFSOptions(c *config.Config, name, dir string) scratchfs.Options {
 		DirtyLimitBytes: int64(c.Cache.DirtyLimit)}
 }
 
-func newRealFS(c *config.Config, name string, ws *workspace) (Target, error) {
+func newRealFS(c *config.Config, name string, ws *workspace) (target.Target, error) {
 	fs, err := scratchfs.Setup(realFSOptions(c, name, ws.dir))
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func newRealFS(c *config.Config, name string, ws *workspace) (Target, error) {
 
 func (r *realFS) Name() string { return r.name }
 
-func (r *realFS) NewWorker() (Worker, error) { return r.Target.NewWorker() }
+func (r *realFS) NewWorker() (target.Worker, error) { return r.Target.NewWorker() }
 
 // Quiesce drops the file set's pages (hostcache), then sets the memory limit to
 // cache.size over what the process has charged besides them.
@@ -125,19 +126,6 @@ func (r *realFS) stopTrace() (ktrace.Report, error) {
 		r.traceNotes = append(r.traceNotes, "could not trace: "+why)
 	}
 	return rep, err
-}
-
-// windowTracer is a target that traces the host kernel over the measurement
-// window (the real filesystems): StartWindow when the window opens, EndWindow
-// once the workers have stopped.
-type windowTracer interface {
-	StartWindow()
-	EndWindow(run *results.Run)
-}
-
-// conditioner is a target that sets conditions on the host for its run.
-type conditioner interface {
-	Conditions() []string
 }
 
 // checkRealFS checks, before anything runs, that every real filesystem the

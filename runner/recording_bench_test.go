@@ -10,6 +10,7 @@ import (
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/oracle"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/target"
 )
 
 // BenchmarkRecording measures what timing and recording every op costs on the
@@ -76,7 +77,7 @@ jobs:
 
 // nsPerRead runs the worker loop for span with record on or off and returns
 // the time it ran over the reads.
-func nsPerRead(b *testing.B, c *config.Config, tg Target, or *oracle.Oracle, clk *clock.Clock, record bool, span time.Duration) float64 {
+func nsPerRead(b *testing.B, c *config.Config, tg target.Target, or *oracle.Oracle, clk *clock.Clock, record bool, span time.Duration) float64 {
 	rc := c.Clone()
 	rc.Record = &record
 	run := clk.Restart()
@@ -86,7 +87,7 @@ func nsPerRead(b *testing.B, c *config.Config, tg Target, or *oracle.Oracle, clk
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer w.w.Close()
+	defer w.target.Close()
 	ctx, cancel := context.WithDeadline(b.Context(), start.Add(span))
 	defer cancel()
 	win.open.Store(true)
@@ -94,13 +95,13 @@ func nsPerRead(b *testing.B, c *config.Config, tg Target, or *oracle.Oracle, clk
 	defer stop.Stop()
 	began := time.Now()
 	w.loop(ctx)
-	elapsed := time.Since(began) // the timer that shuts an untimed window can fire late
+	elapsed := time.Since(began) // the timer that shuts an unclocked window can fire late
 	ops := w.counted.ops
 	if record {
 		ops = w.rec.Snapshot().Count
 	}
-	if w.first != nil || ops == 0 {
-		b.Fatalf("%d reads, error %v", ops, w.first)
+	if w.firstErr != nil || ops == 0 {
+		b.Fatalf("%d reads, error %v", ops, w.firstErr)
 	}
 	return float64(elapsed) / float64(ops)
 }

@@ -91,7 +91,7 @@ jobs:
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var (
-		mu        sync.Mutex
+		mu        sync.Mutex // guards cancelled and duringRun, set by the interrupt's timer
 		cancelled time.Time
 		duringRun []string
 		logBuf    bytes.Buffer

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/results"
+	"github.com/rwbench/rwbench/target"
 	"github.com/rwbench/rwbench/workload"
 )
 
@@ -284,7 +285,7 @@ func TestCollect(t *testing.T) {
 // failingTarget cannot make workers.
 type failingTarget struct{ *fakeTarget }
 
-func (failingTarget) NewWorker() (Worker, error) { return nil, errors.New("no more workers") }
+func (failingTarget) NewWorker() (target.Worker, error) { return nil, errors.New("no more workers") }
 
 // TestPrefillNewWorkerFails: every prefill goroutine fails to get a worker (a
 // data race under -race when they all stored their error in one slot).

@@ -3,12 +3,13 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"github.com/rwbench/rwbench/sigbus"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
+
+	"github.com/rwbench/rwbench/sigbus"
 
 	"github.com/rwbench/rwbench/blockdev"
 	"github.com/rwbench/rwbench/clock"
@@ -18,6 +19,7 @@ import (
 	"github.com/rwbench/rwbench/results"
 	"github.com/rwbench/rwbench/scratchfs"
 	"github.com/rwbench/rwbench/strategies"
+	"github.com/rwbench/rwbench/target"
 	"github.com/rwbench/rwbench/vfs"
 )
 
@@ -62,37 +64,37 @@ func targetKind(name string) string {
 	return "model"
 }
 
-// bufferPooler is a target with a page buffer pool (the model).
-type bufferPooler interface {
-	BufferPool() results.BufferPool
-}
-
-// dirtyPauser is a target whose writers pause for dirty throttling (the model).
-type dirtyPauser interface {
-	DirtyPauses() vfs.DirtyPauses
-}
-
-// lockStater is a target that keeps lock statistics (the model).
-type lockStater interface {
-	LockStats() []results.LockStat
-}
-
 // modelTarget is the model with one strategy over a freshly formatted store.
 type modelTarget struct {
 	*vfs.FS
 	store blockdev.Store
+	// pool0 and pauses0 are the buffer pool's and the dirty pauses' figures
+	// when the measurement window opened (StartWindow), for EndWindow.
+	pool0   vfs.PoolStats
+	pauses0 vfs.DirtyPauses
 }
 
-func (m *modelTarget) NewWorker() (Worker, error) { return m.FS.NewTask(), nil }
+func (m *modelTarget) NewWorker() (target.Worker, error) { return m.FS.NewTask(), nil }
 
 func (m *modelTarget) Close() error {
 	err := m.FS.Close()
 	return errors.Join(err, m.store.Close())
 }
 
-func (m *modelTarget) BufferPool() results.BufferPool {
-	s := m.FS.PoolStats()
-	return results.BufferPool{Slabs: s.Slabs, Throttled: s.Throttled, Loose: s.Loose}
+// StartWindow notes the buffer pool's and the dirty pauses' figures as the
+// measurement window opens.
+func (m *modelTarget) StartWindow() {
+	m.pool0, m.pauses0 = m.FS.PoolStats(), m.FS.DirtyPauses()
+}
+
+// EndWindow puts into run the buffer pool's throttling and the writers' dirty
+// pauses over the window.
+func (m *modelTarget) EndWindow(run *results.Run) {
+	end := m.FS.PoolStats()
+	run.BufferPool = &results.BufferPool{Slabs: end.Slabs,
+		Throttled: end.Throttled - m.pool0.Throttled, Loose: end.Loose - m.pool0.Loose}
+	p := m.FS.DirtyPauses().Since(m.pauses0)
+	run.DirtyPauses = &results.Pauses{Count: p.Count, TotalNs: p.TotalNs, P99Ns: p.P99Ns, MaxNs: p.MaxNs}
 }
 
 func (m *modelTarget) LockStats() []results.LockStat {
@@ -105,19 +107,14 @@ func (m *modelTarget) LockStats() []results.LockStat {
 	return out
 }
 
-// violationer is a target with a lock validator (the model).
-type violationer interface {
-	Violations() []string
-}
-
 // violationLog prints the lock validator's findings to the log as they are
 // found, so that they are seen even if the run then deadlocks: the first
 // maxLogged of a run in full, then a count.
 type violationLog struct {
-	mu       sync.Mutex
+	mu       sync.Mutex // guards n and the lines written to w: workers find concurrently
 	w        io.Writer
 	strategy string
-	n        int
+	n        int // findings so far
 }
 
 const maxLogged = 5
@@ -136,7 +133,7 @@ func (l *violationLog) report(s string) {
 
 // workerTarget is a Target whose NewWorker returns its own worker type; the
 // kernel and raw targets do not import this package.
-type workerTarget[W Worker] interface {
+type workerTarget[W target.Worker] interface {
 	Name() string
 	NewWorker() (W, error)
 	Quiesce() error
@@ -145,9 +142,9 @@ type workerTarget[W Worker] interface {
 }
 
 // adapted makes a workerTarget a Target.
-type adapted[W Worker] struct{ workerTarget[W] }
+type adapted[W target.Worker] struct{ workerTarget[W] }
 
-func (a adapted[W]) NewWorker() (Worker, error) { return a.workerTarget.NewWorker() }
+func (a adapted[W]) NewWorker() (target.Worker, error) { return a.workerTarget.NewWorker() }
 
 // workspace is where a run keeps its image and the kernel and raw targets' files.
 type workspace struct {
@@ -215,7 +212,7 @@ func openStore(c *config.Config, ws *workspace) (blockdev.Store, error) {
 // newTarget builds the target of one cell and repetition; the model's lock
 // validator (config validate) reports to log as it finds, and its lock timing
 // reads clk (calibrated once per invocation).
-func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, log io.Writer) (Target, error) {
+func newTarget(c *config.Config, name string, ws *workspace, clk *clock.Clock, log io.Writer) (target.Target, error) {
 	files, size := c.Files.Count, int64(c.Files.Size)
 	switch name {
 	case TargetKernel:

@@ -26,7 +26,7 @@ jobs:
 
 // syncBuffer is a bytes.Buffer safe for the watchdog's goroutine and the test.
 type syncBuffer struct {
-	mu sync.Mutex
+	mu sync.Mutex // guards b
 	b  bytes.Buffer
 }
 

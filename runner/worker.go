@@ -10,6 +10,7 @@ import (
 	"github.com/rwbench/rwbench/clock"
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/oracle"
+	"github.com/rwbench/rwbench/target"
 	"github.com/rwbench/rwbench/workload"
 )
 
@@ -21,9 +22,10 @@ type worker struct {
 	key  string // the job's key in the results (config.JobKey)
 	op   string
 	kind oracle.OpKind
-	w    Worker
-	or   *oracle.Oracle
-	chk  *oracle.Checker
+	// target is the target's worker the ops go to.
+	target target.Worker
+	oracle *oracle.Oracle
+	chk    *oracle.Checker
 
 	verify   bool
 	offsets  workload.Offsets
@@ -42,7 +44,7 @@ type worker struct {
 
 	// mapped is set for a read job with user_buffer: mmap: the worker reads
 	// into its slot of the mapping of file userFile at userOff.
-	mapped   mappedReader
+	mapped   target.MappedReader
 	userFile int
 	userOff  int64
 
@@ -62,20 +64,19 @@ type worker struct {
 	win     *window
 	counted countOnly
 
-	_     [64]byte // keep the counters the watchdog reads off the owner's hot lines
-	done  atomic.Int64
-	inOp  atomic.Int64 // start of the op in flight (UnixNano, from clk; untimed when record is off), 0 between ops
-	_     [64]byte
-	first error
+	_    [64]byte // keep the counters the watchdog reads off the owner's hot lines
+	done atomic.Int64
+	inOp atomic.Int64 // start of the op in flight (UnixNano, from clk; inOpUnclocked when record is off), 0 between ops
+	_    [64]byte
+	// firstErr is the first error an op of the window returned (FirstError).
+	firstErr error
 }
 
-// idler is a worker that can say it is between operations for a while (the
-// model's Task: its grace periods need not wait for it, see vfs.Task.Idle).
-type idler interface{ Idle() }
-
-// untimed is inOp's value for an op in flight when the worker does not read the
-// clock (record: false).
-const untimed = 1
+// inOpUnclocked is inOp's value for an op in flight when the worker reads no
+// clock (record: false): nonzero, as "in an op" must be, and no time an op
+// can have started at (1ns after the epoch), so the watchdog's hung-op check
+// skips it.
+const inOpUnclocked = 1
 
 // countOnly is what a worker that does not record keeps: its ops, bytes and
 // errors in the measurement window.
@@ -95,7 +96,7 @@ type window struct {
 
 // newWorker makes thread th of job ji. clk is the run's clock, whose base is the
 // run's start; measureStart and measureEnd bound the measurement window.
-func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *window, clk *clock.Clock, measureStart, measureEnd time.Time) (*worker, error) {
+func newWorker(c *config.Config, ji, th int, tg target.Target, or *oracle.Oracle, win *window, clk *clock.Clock, measureStart, measureEnd time.Time) (*worker, error) {
 	job := c.Jobs[ji]
 	kind, ok := oracle.ParseOpKind(job.Op)
 	if !ok {
@@ -107,10 +108,10 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *
 		regionOff, regionSize = int64(job.Region.Offset), int64(job.Region.Size)
 	}
 	gran := int64(job.BS)
-	switch job.Op {
-	case "fault", "mkwrite":
+	switch kind {
+	case oracle.OpFault, oracle.OpMkwrite:
 		gran = pageSize
-	case "punch", "zero", "advise", "truncate":
+	case oracle.OpPunch, oracle.OpZero, oracle.OpAdvise, oracle.OpTruncate:
 		gran = int64(job.Length)
 	}
 	offs, err := workload.NewOffsets(job.Pattern, seed, th, regionOff, regionSize, gran, job.Zipf)
@@ -121,16 +122,16 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *
 	if err != nil {
 		return nil, err
 	}
-	var mapped mappedReader
+	var mapped target.MappedReader
 	if job.UserBuffer == "mmap" {
 		var ok bool
-		if mapped, ok = w.(mappedReader); !ok {
+		if mapped, ok = w.(target.MappedReader); !ok {
 			w.Close()
 			return nil, fmt.Errorf("user_buffer: mmap: %s has no mapped user buffers (only the model's strategies have)", tg.Name())
 		}
 	}
 	var idle func()
-	if i, ok := w.(idler); ok {
+	if i, ok := w.(target.Idler); ok {
 		idle = i.Idle
 	}
 	n := int(job.BS / pageSize)
@@ -138,7 +139,7 @@ func newWorker(c *config.Config, ji, th int, tg Target, or *oracle.Oracle, win *
 	mStart, mEnd := int64(measureStart.Sub(start)), int64(measureEnd.Sub(start))
 	return &worker{
 		idle: idle, mapped: mapped, userFile: job.UserFile, userOff: c.UserSlot(ji, th),
-		job: ji, key: c.JobKey(ji), op: job.Op, kind: kind, w: w, or: or, chk: or.NewChecker(),
+		job: ji, key: c.JobKey(ji), op: job.Op, kind: kind, target: w, oracle: or, chk: or.NewChecker(),
 		verify:  or.Level() != oracle.Off,
 		offsets: offs, files: workload.NewFilePicker(c.FileIndexes(job), seed),
 		pacer: workload.NewPacer(job.Rate, clk.Now), rec: workload.NewRecorder(mStart, c.Interval.D()),
@@ -193,8 +194,8 @@ func (w *worker) loop(ctx context.Context) {
 		w.rec.Tick(end)
 		if err != nil && !beyondEOF(err) {
 			w.rec.Error()
-			if w.first == nil {
-				w.first = err
+			if w.firstErr == nil {
+				w.firstErr = err
 			}
 			continue
 		}
@@ -206,6 +207,13 @@ func (w *worker) loop(ctx context.Context) {
 // window and times nothing. Closed loop, it reads no clock: the window's flags
 // say when to count and when to stop (the runner sets them on timers). Open
 // loop, the pacer's schedule decides, as in loop.
+//
+// It is a second loop, not loop with a recorder that does nothing, because
+// what record: false measures is what reading the clock costs: loop reads it
+// twice per op, for the latency and to know when the window shuts, and a
+// no-op recorder would leave both reads in. So the closed loop here reads
+// flags instead, and collectCounts builds the figures from counters and the
+// sampled series where collect merges recorders.
 func (w *worker) countLoop(ctx context.Context) {
 	for {
 		var measured bool
@@ -222,7 +230,7 @@ func (w *worker) countLoop(ctx context.Context) {
 			}
 			measured = intended >= w.measureStart
 		}
-		w.inOp.Store(untimed)
+		w.inOp.Store(inOpUnclocked)
 		n, err := w.do()
 		w.inOp.Store(0)
 		w.done.Add(1)
@@ -231,8 +239,8 @@ func (w *worker) countLoop(ctx context.Context) {
 		}
 		if err != nil && !beyondEOF(err) {
 			w.counted.errors++
-			if w.first == nil {
-				w.first = err
+			if w.firstErr == nil {
+				w.firstErr = err
 			}
 			continue
 		}
@@ -262,17 +270,17 @@ func (w *worker) do() (int64, error) {
 	file := w.files.Next()
 	off := w.offsets.Next()
 	first := uint64(off / pageSize)
-	switch w.op {
-	case "read":
+	switch w.kind {
+	case oracle.OpRead:
 		if w.verify {
-			w.or.Snapshot(file, first, w.floors)
+			w.oracle.Snapshot(file, first, w.floors)
 		}
 		var got int
 		var err error
 		if w.mapped != nil {
 			got, err = w.readMapped(file, off)
 		} else {
-			got, err = w.w.Read(file, off, w.buf)
+			got, err = w.target.Read(file, off, w.buf)
 		}
 		if w.verify {
 			for i := range w.floors {
@@ -287,63 +295,56 @@ func (w *worker) do() (int64, error) {
 			}
 		}
 		return int64(got), err
-	case "write":
+	case oracle.OpWrite:
 		w.stamp(file, first)
-		got, err := w.w.Write(file, off, w.buf)
+		got, err := w.target.Write(file, off, w.buf)
 		w.end(file, first, got)
 		return int64(got), err
-	case "fault":
+	case oracle.OpFault:
 		if w.verify {
-			w.or.Snapshot(file, first, w.floors[:1])
+			w.oracle.Snapshot(file, first, w.floors[:1])
 		}
 		page := w.buf[:pageSize]
-		err := w.w.FaultRead(file, off, page)
+		err := w.target.FaultRead(file, off, page)
 		if w.verify && err == nil {
 			w.chk.Check(w.kind, file, first, w.floors[0], page)
 		}
 		return pageSize, err
-	case "mkwrite":
+	case oracle.OpMkwrite:
 		w.stamp(file, first)
-		err := w.w.FaultWrite(file, off, w.buf[:pageSize])
+		err := w.target.FaultWrite(file, off, w.buf[:pageSize])
 		done := 0
 		if err == nil {
 			done = pageSize
 		}
 		w.end(file, first, done)
 		return pageSize, err
-	case "punch", "zero":
-		tok := w.or.BeginZero(file, first, uint64(w.length/pageSize))
+	case oracle.OpPunch, oracle.OpZero:
+		tok := w.oracle.BeginZero(file, first, uint64(w.length/pageSize))
 		var err error
-		if w.op == "punch" {
-			err = w.w.Punch(file, off, w.length)
+		if w.kind == oracle.OpPunch {
+			err = w.target.Punch(file, off, w.length)
 		} else {
-			err = w.w.ZeroRange(file, off, w.length)
+			err = w.target.ZeroRange(file, off, w.length)
 		}
 		w.endZero(tok, err)
 		return 0, err
-	case "truncate":
+	case oracle.OpTruncate:
 		// Cut the last length bytes and grow back: the tail reads as zeros.
 		size := w.fileSize - w.length
-		tok := w.or.BeginZero(file, uint64(size/pageSize), uint64(w.length/pageSize))
+		tok := w.oracle.BeginZero(file, uint64(size/pageSize), uint64(w.length/pageSize))
 		// Grow back even when the cut failed: a cut that failed writing back has
 		// lowered i_size and dropped nothing, and growing restores it.
-		err := w.w.Truncate(file, size)
-		if gerr := w.w.Truncate(file, w.fileSize); err == nil {
+		err := w.target.Truncate(file, size)
+		if gerr := w.target.Truncate(file, w.fileSize); err == nil {
 			err = gerr
 		}
 		w.endZero(tok, err)
 		return 0, err
-	case "advise":
-		return 0, w.w.Advise(file, off, w.length)
+	case oracle.OpAdvise:
+		return 0, w.target.Advise(file, off, w.length)
 	}
 	return 0, fmt.Errorf("unknown op %q", w.op)
-}
-
-// mappedReader is a worker that can read into a user buffer that is a mapping
-// of a file (the model's Task).
-type mappedReader interface {
-	ReadToMapping(file int, off int64, length int, dstFile int, dstOff int64) (int, error)
-	LoadMapped(file int, off int64, buf []byte) error
 }
 
 // readMapped reads into the worker's slot of the mapped user file (so the copy
@@ -366,12 +367,12 @@ func (w *worker) stamp(file int, first uint64) {
 		return
 	}
 	n := len(w.buf) / pageSize
-	if w.op == "mkwrite" {
+	if w.kind == oracle.OpMkwrite {
 		n = 1
 	}
 	for i := 0; i < n; i++ {
 		idx := first + uint64(i)
-		w.gens[i] = w.or.BeginWrite(file, idx)
+		w.gens[i] = w.oracle.BeginWrite(file, idx)
 		oracle.Fill(w.buf[i*pageSize:(i+1)*pageSize], uint32(file+1), idx, w.gens[i])
 	}
 }
@@ -382,24 +383,24 @@ func (w *worker) end(file int, first uint64, done int) {
 		return
 	}
 	n := len(w.buf) / pageSize
-	if w.op == "mkwrite" {
+	if w.kind == oracle.OpMkwrite {
 		n = 1
 	}
 	for i := 0; i < n; i++ {
 		if i*pageSize < done {
-			w.or.EndWrite(file, first+uint64(i), w.gens[i])
+			w.oracle.EndWrite(file, first+uint64(i), w.gens[i])
 		} else {
-			w.or.AbortWrite(file, first+uint64(i), w.gens[i])
+			w.oracle.AbortWrite(file, first+uint64(i), w.gens[i])
 		}
 	}
 }
 
 func (w *worker) endZero(tok oracle.ZeroToken, err error) {
 	if err != nil {
-		w.or.AbortZero(tok)
+		w.oracle.AbortZero(tok)
 		return
 	}
-	w.or.EndZero(tok)
+	w.oracle.EndZero(tok)
 }
 
 func alignedBuffer(n int) []byte { return blockdev.AlignedBuffer(n) }
