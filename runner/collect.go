@@ -48,6 +48,33 @@ func findingsByJob(workers []*worker) map[string]results.Findings {
 	return by
 }
 
+// collectRun puts into run what the workers did: their ops' figures (merged
+// recorders, or for record: false their counts and the sampled series), the
+// jobs that stalled, and the first error.
+func collectRun(run *results.Run, c *config.Config, workers []*worker, counts sampled) error {
+	var err error
+	if c.Recording() {
+		err = collect(run, workers, c)
+	} else {
+		err = collectCounts(run, workers, c, counts)
+	}
+	if err != nil {
+		return err
+	}
+	markStalled(run)
+	run.FirstError = firstError(workers)
+	return nil
+}
+
+// addRSS puts the largest resident set of each interval into the run's intervals.
+func addRSS(run *results.Run, rss []int64) {
+	for i, b := range rss {
+		if i < len(run.Intervals) {
+			run.Intervals[i].RSSBytes = b
+		}
+	}
+}
+
 // collect merges the workers' recorders into the run's op figures.
 func collect(run *results.Run, workers []*worker, c *config.Config) error {
 	byOp := map[string][]*workload.Recorder{}

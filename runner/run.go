@@ -73,30 +73,16 @@ func runTarget(ctx context.Context, cl *cell, rep int, tg target.Target, clk *cl
 		run.DurationNs = int64(max(end.Sub(sp.measureStart), time.Millisecond))
 	}
 	closeWindow(run, tg, <-locks0)
-	var closeErr error
-	for _, w := range workers {
-		closeErr = errors.Join(closeErr, w.target.Close())
-	}
+	closeErr := closeWorkers(workers)
 	counts := smp.counts()
 	if interrupted && ctx.Err() != nil && !end.After(sp.measureStart) {
 		return nil, ctx.Err() // interrupted in the warm-up: nothing was measured
 	}
-	if c.Recording() {
-		err = collect(run, workers, c)
-	} else {
-		err = collectCounts(run, workers, c, counts)
-	}
-	if err != nil {
+	if err := collectRun(run, c, workers, counts); err != nil {
 		return nil, err
 	}
-	markStalled(run)
-	run.FirstError = firstError(workers)
 	cancel() // the sampler's end, if the workers ended before the window
-	for i, b := range <-smp.rss {
-		if i < len(run.Intervals) {
-			run.Intervals[i].RSSBytes = b
-		}
-	}
+	addRSS(run, <-smp.rss)
 	run.Verify = or.Verify()
 	run.Verify.ByJob = findingsByJob(workers)
 	if v, ok := tg.(target.Violationer); ok {
@@ -163,9 +149,7 @@ func makeWorkers(cl *cell, tg target.Target, or *oracle.Oracle, win *window, clk
 	budget := newSetupBudget(c)
 	var workers []*worker
 	fail := func(err error) ([]*worker, error) {
-		for _, w := range workers {
-			w.target.Close()
-		}
+		closeWorkers(workers) // the error that stopped the making is the one to report
 		return nil, err
 	}
 	for ji, job := range c.Jobs {
@@ -181,6 +165,15 @@ func makeWorkers(cl *cell, tg target.Target, or *oracle.Oracle, win *window, clk
 		}
 	}
 	return workers, nil
+}
+
+// closeWorkers closes the workers' target workers and joins their errors.
+func closeWorkers(workers []*worker) error {
+	var err error
+	for _, w := range workers {
+		err = errors.Join(err, w.target.Close())
+	}
+	return err
 }
 
 // startWorkers runs each worker's loop in a goroutine of its own until ctx
