@@ -39,7 +39,7 @@ func findingsByJob(workers []*worker) map[string]results.Findings {
 	}
 	by := map[string]results.Findings{}
 	for _, w := range workers {
-		f, g := by[w.key], w.chk.Findings()
+		f, g := by[w.key], w.checker.Findings()
 		f.Stale += g.Stale
 		f.Foreign += g.Foreign
 		f.Torn += g.Torn

@@ -18,14 +18,16 @@ const pageSize = oracle.PageSize
 
 // worker is one thread of a job: it owns everything it touches per op.
 type worker struct {
-	job  int
+	job  int    // the job's index in the config's jobs
 	key  string // the job's key in the results (config.JobKey)
 	op   string
-	kind oracle.OpKind
+	kind oracle.OpKind // op, parsed: what do switches on
 	// target is the target's worker the ops go to.
 	target target.Worker
-	oracle *oracle.Oracle
-	chk    *oracle.Checker
+	// oracle knows what every page must hold; checker is this worker's own
+	// counter of findings against it.
+	oracle  *oracle.Oracle
+	checker *oracle.Checker
 
 	verify   bool
 	offsets  workload.Offsets
@@ -35,6 +37,9 @@ type worker struct {
 	length   int64 // punch, zero, truncate and advise range
 	fileSize int64
 
+	// buf is the op's data (bs bytes, aligned for O_DIRECT): what a read
+	// fills, what a write stores. floors are the oracle's floors of its pages
+	// when a read began (Snapshot), gens the generations a write stamped on them.
 	buf    []byte
 	floors []int64
 	gens   []uint64
@@ -139,7 +144,7 @@ func newWorker(c *config.Config, ji, th int, tg target.Target, or *oracle.Oracle
 	mStart, mEnd := int64(measureStart.Sub(start)), int64(measureEnd.Sub(start))
 	return &worker{
 		idle: idle, mapped: mapped, userFile: job.UserFile, userOff: c.UserSlot(ji, th),
-		job: ji, key: c.JobKey(ji), op: job.Op, kind: kind, target: w, oracle: or, chk: or.NewChecker(),
+		job: ji, key: c.JobKey(ji), op: job.Op, kind: kind, target: w, oracle: or, checker: or.NewChecker(),
 		verify:  or.Level() != oracle.Off,
 		offsets: offs, files: workload.NewFilePicker(c.FileIndexes(job), seed),
 		pacer: workload.NewPacer(job.Rate, clk.Now), rec: workload.NewRecorder(mStart, c.Interval.D()),
@@ -291,7 +296,7 @@ func (w *worker) do() (int64, error) {
 					}
 					clear(page) // past EOF during a truncate: what a reader sees is zeros
 				}
-				w.chk.Check(w.kind, file, first+uint64(i), w.floors[i], page)
+				w.checker.Check(w.kind, file, first+uint64(i), w.floors[i], page)
 			}
 		}
 		return int64(got), err
@@ -307,7 +312,7 @@ func (w *worker) do() (int64, error) {
 		page := w.buf[:pageSize]
 		err := w.target.FaultRead(file, off, page)
 		if w.verify && err == nil {
-			w.chk.Check(w.kind, file, first, w.floors[0], page)
+			w.checker.Check(w.kind, file, first, w.floors[0], page)
 		}
 		return pageSize, err
 	case oracle.OpMkwrite:
