@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/rwbench/rwbench/sigbus"
 	"hash/fnv"
 	"math/rand/v2"
 
+	"github.com/rwbench/rwbench/sigbus"
+
 	"github.com/rwbench/rwbench/oracle"
-	"github.com/rwbench/rwbench/target"
 )
 
 // Op kinds; the names are the op names of the results file.
@@ -230,7 +230,7 @@ func DecodeOps(data []byte, files int, size int64) []Op {
 // Written pages are built with oracle.Fill (ino = File+1, idx = page index,
 // gen = op.Gen). The error is for an op Apply cannot run (unknown kind, no such
 // file); the op's own error is part of the transcript.
-func Apply(w target.Worker, op Op, files int) (transcript []byte, err error) {
+func Apply(w Worker, op Op, files int) (transcript []byte, err error) {
 	if op.File < 0 || op.File >= files {
 		return nil, fmt.Errorf("refmodel: %v: no file %d of %d", op, op.File, files)
 	}
@@ -331,7 +331,7 @@ const opPrefix = "op "
 // Run applies ops in order and returns their transcripts, each headed by
 // "op <index>: ", so that Diff (or any diff) names the first op that differs.
 // It stops at the first op Apply cannot run.
-func Run(w target.Worker, ops []Op, files int) ([]byte, error) {
+func Run(w Worker, ops []Op, files int) ([]byte, error) {
 	var out []byte
 	for i, op := range ops {
 		t, err := Apply(w, op, files)

@@ -22,9 +22,10 @@ package refmodel
 
 import (
 	"fmt"
-	"github.com/rwbench/rwbench/sigbus"
 	"slices"
 	"sync"
+
+	"github.com/rwbench/rwbench/sigbus"
 
 	"github.com/rwbench/rwbench/oracle"
 	"github.com/rwbench/rwbench/target"
@@ -33,7 +34,11 @@ import (
 // PageSize is the page size of the model.
 const PageSize = oracle.PageSize
 
-var _ target.Worker = (*Files)(nil)
+// Worker is what Run and Apply drive: a target's worker (target.Worker, not
+// a copy of it), under the name this package's callers know.
+type Worker = target.Worker
+
+var _ Worker = (*Files)(nil)
 
 // Files is the reference model: a byte array per file. It is safe for concurrent
 // use (each file has a lock, and every operation is atomic), so it can also serve

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/rwbench/rwbench/sigbus"
 	"strings"
 	"testing"
+
+	"github.com/rwbench/rwbench/sigbus"
 
 	"github.com/rwbench/rwbench/oracle"
 )

@@ -95,6 +95,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.As(err, &o):
 		return outcomeExit(o.o) // the report said it
 	case errors.As(err, &f):
+		// exitFail, before the stall or interrupt it may join
 	case errors.As(err, &in):
 		code = signalExit(in.sig)
 	case errors.As(err, &ue):
