@@ -19,8 +19,8 @@ import (
 
 	"github.com/rwbench/rwbench/hostcache"
 	"github.com/rwbench/rwbench/rawio"
-	"github.com/rwbench/rwbench/runner"
 	"github.com/rwbench/rwbench/sigbus"
+	contract "github.com/rwbench/rwbench/target"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,11 +38,11 @@ type target struct {
 	check     func() []string
 	close     func() error
 	paths     func() []string
-	newWorker func() (runner.Worker, error)
+	newWorker func() (contract.Worker, error)
 }
 
 // opener is the target type of either package, whose workers are W.
-type opener[W runner.Worker] interface {
+type opener[W contract.Worker] interface {
 	Name() string
 	Quiesce() error
 	Check() []string
@@ -58,13 +58,13 @@ type kind struct {
 }
 
 // kindOf is the kind called name whose constructor is newTarget.
-func kindOf[W runner.Worker, T opener[W]](name string, newTarget func(string, int, int64) (T, error)) kind {
+func kindOf[W contract.Worker, T opener[W]](name string, newTarget func(string, int, int64) (T, error)) kind {
 	return kind{name, func(dir string, files int, size int64) (target, error) {
 		t, err := newTarget(dir, files, size)
 		if err != nil {
 			return target{}, err
 		}
-		newWorker := func() (runner.Worker, error) {
+		newWorker := func() (contract.Worker, error) {
 			w, err := t.NewWorker()
 			return w, err
 		}
@@ -80,7 +80,7 @@ func kinds() []kind {
 }
 
 // forEach runs test for each kind of target, on a fresh target and worker.
-func forEach(t *testing.T, test func(t *testing.T, tg target, w runner.Worker)) {
+func forEach(t *testing.T, test func(t *testing.T, tg target, w contract.Worker)) {
 	for _, k := range kinds() {
 		t.Run(k.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -124,7 +124,7 @@ func stamped(file, page, gen int) []byte {
 }
 
 func TestReadWriteFaultPaths(t *testing.T) {
-	forEach(t, func(t *testing.T, tg target, w runner.Worker) {
+	forEach(t, func(t *testing.T, tg target, w contract.Worker) {
 		if tg.check() != nil {
 			t.Fatalf("Check %v", tg.check())
 		}
@@ -183,7 +183,7 @@ func TestReadWriteFaultPaths(t *testing.T) {
 }
 
 func TestPunchZeroTruncate(t *testing.T) {
-	forEach(t, func(t *testing.T, tg target, w runner.Worker) {
+	forEach(t, func(t *testing.T, tg target, w contract.Worker) {
 		for p := range nPages {
 			w.Write(0, int64(p)*pageSize, stamped(0, p, 2))
 		}
@@ -235,7 +235,7 @@ func TestPunchZeroTruncate(t *testing.T) {
 }
 
 func TestNoAllocs(t *testing.T) {
-	forEach(t, func(t *testing.T, tg target, w runner.Worker) {
+	forEach(t, func(t *testing.T, tg target, w contract.Worker) {
 		buf := stamped(0, 1, 1)
 		for name, op := range map[string]func(){
 			"Read":       func() { w.Read(0, pageSize, buf) },
@@ -256,7 +256,7 @@ func TestNoAllocs(t *testing.T) {
 // against a puncher that punches ranges and writes them back, for 200 ms:
 // every byte read must be the written byte or zero.
 func TestConcurrentPunch(t *testing.T) {
-	forEach(t, func(t *testing.T, tg target, w0 runner.Worker) {
+	forEach(t, func(t *testing.T, tg target, w0 contract.Worker) {
 		var want [nPages][]byte
 		for p := range want {
 			want[p] = stamped(0, p, 1)
@@ -266,7 +266,7 @@ func TestConcurrentPunch(t *testing.T) {
 		var wg sync.WaitGroup
 		var reads, zeroPages, punches atomic.Int64
 		// run calls step with a worker of its own until stop or an error.
-		run := func(seed uint64, step func(w runner.Worker, r *rand.Rand) error) {
+		run := func(seed uint64, step func(w contract.Worker, r *rand.Rand) error) {
 			defer wg.Done()
 			w, err := tg.newWorker()
 			if err != nil {
@@ -287,9 +287,9 @@ func TestConcurrentPunch(t *testing.T) {
 				}
 			}
 		}
-		reader := func(fault bool) func(w runner.Worker, r *rand.Rand) error {
+		reader := func(fault bool) func(w contract.Worker, r *rand.Rand) error {
 			buf := make([]byte, pageSize)
-			return func(w runner.Worker, r *rand.Rand) (err error) {
+			return func(w contract.Worker, r *rand.Rand) (err error) {
 				p := r.IntN(nPages)
 				if fault {
 					err = w.FaultRead(0, int64(p)*pageSize, buf)
@@ -316,7 +316,7 @@ func TestConcurrentPunch(t *testing.T) {
 		}
 		// The puncher puts the data back after each punch, so the readers
 		// keep meeting both.
-		puncher := func(w runner.Worker, r *rand.Rand) error {
+		puncher := func(w contract.Worker, r *rand.Rand) error {
 			p, n := r.IntN(nPages-4), 1+r.IntN(4)
 			if err := w.Punch(0, int64(p)*pageSize, int64(n)*pageSize); err != nil {
 				return err
