@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -320,5 +321,28 @@ func TestRunTargetCancelledBeforeStart(t *testing.T) {
 	want := int64(min(2, runtime.GOMAXPROCS(0)))
 	if n, closed := tg.workers.Load(), tg.closed.Load(); n != want || closed != want {
 		t.Errorf("%d workers made, %d closed; want the %d prefill workers", n, closed, want)
+	}
+}
+
+func TestIntervalMax(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		samples [][2]int64 // interval, value
+		want    []int64
+	}{
+		{"every interval sampled", [][2]int64{{0, 5}, {0, 7}, {1, 3}, {2, 4}}, []int64{7, 3, 4}},
+		{"a gap takes the larger neighbour", [][2]int64{{0, 5}, {3, 2}}, []int64{5, 5, 5, 2}},
+		{"a gap before a larger sample", [][2]int64{{0, 1}, {2, 9}, {2, 4}}, []int64{1, 9, 9}},
+		{"no sample in the first interval", [][2]int64{{1, 6}}, []int64{6, 6}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newIntervalMax(len(tc.want))
+			for _, s := range tc.samples {
+				m.add(int(s[0]), s[1])
+			}
+			if !slices.Equal(m.max, tc.want) {
+				t.Errorf("got %v, want %v", m.max, tc.want)
+			}
+		})
 	}
 }

@@ -50,8 +50,8 @@ func sampleWindow(ctx context.Context, win *window, workers []*worker, start tim
 
 // sampleRSS samples the resident set from start until ctx ends, every tenth of
 // interval (10ms to 100ms), and returns the largest sample of each of the n
-// intervals of the measurement window; nil where /proc/self/statm is missing.
-// A late sample folds into the last interval.
+// intervals of the measurement window (see intervalMax); nil where
+// /proc/self/statm is missing. A late sample folds into the last interval.
 func sampleRSS(ctx context.Context, start time.Time, interval time.Duration, n int) []int64 {
 	if n <= 0 || readRSS() == 0 {
 		return nil
@@ -63,14 +63,32 @@ func sampleRSS(ctx context.Context, start time.Time, interval time.Duration, n i
 	case <-ctx.Done():
 		return nil
 	}
-	out := make([]int64, n)
-	sample := func() {
-		j := min(max(int(time.Since(start)/interval), 0), n-1)
-		out[j] = max(out[j], readRSS())
-	}
+	iv := newIntervalMax(n)
+	sample := func() { iv.add(min(max(int(time.Since(start)/interval), 0), n-1), readRSS()) }
 	sample()
 	tickUntil(ctx, min(max(interval/10, 10*time.Millisecond), 100*time.Millisecond), sample)
-	return out
+	sample() // the last interval, had the sampler no turn in it
+	return iv.max
+}
+
+// intervalMax is the largest sample of each interval. An interval in which no
+// sample was taken (the sampler had no turn on a loaded machine) gets the
+// larger of the samples either side of it.
+type intervalMax struct {
+	max  []int64
+	last int   // the interval of the latest sample, -1 before the first
+	prev int64 // the latest sample
+}
+
+func newIntervalMax(n int) *intervalMax { return &intervalMax{max: make([]int64, n), last: -1} }
+
+// add records sample v, taken in interval j (not before the latest's).
+func (m *intervalMax) add(j int, v int64) {
+	for k := m.last + 1; k < j; k++ {
+		m.max[k] = max(m.prev, v)
+	}
+	m.max[j] = max(m.max[j], v)
+	m.last, m.prev = j, v
 }
 
 // tickUntil calls f every d until ctx ends.

@@ -204,6 +204,18 @@ func (t *Task) submitWriteback(ino *Inode, run []wbPage) {
 	})
 }
 
+// writebackFailing reports whether a file has a writeback error no wait has
+// taken yet: its pages stay dirty to be retried (see submitWriteback), so
+// another pass now would write them again at once, and again.
+func (fs *FS) writebackFailing() bool {
+	for _, ino := range fs.inodes {
+		if ino.Mapping.wbErr.Load() != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // setError records the first writeback error since the last wait took it.
 func (m *Mapping) setError(err error) { m.wbErr.CompareAndSwap(nil, &err) }
 
@@ -283,8 +295,9 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 
 // flusher is the per-filesystem writeback thread: it wakes every interval, or
 // when a writer passes the background threshold, and writes back dirty pages,
-// pass after pass while more than the background threshold are dirty and a
-// pass finds pages to write (wb_writeback's background work), then sleeps.
+// pass after pass while more than the background threshold are dirty, a pass
+// finds pages to write and none failed (wb_writeback's background work), then
+// sleeps.
 func (fs *FS) flusher() {
 	defer close(fs.flusherDone)
 	t := fs.NewTask()
@@ -307,8 +320,13 @@ func (fs *FS) flusher() {
 					_ = t.writebackRange(ino, 0, ino.maxPages, false) // the next wait reports it
 				}
 			}
-			if t.wroteBack == before || fs.cache.nrDirty.Load() <= bg {
+			if t.wroteBack == before || fs.cache.nrDirty.Load() <= bg || fs.writebackFailing() {
 				break
+			}
+			select {
+			case <-fs.flusherStop:
+				return
+			default:
 			}
 		}
 		t.offline() // asleep until the next tick: grace periods need not wait
