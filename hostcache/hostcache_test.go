@@ -73,6 +73,32 @@ func TestQuiesceDropsPages(t *testing.T) {
 	}
 }
 
+// TestWarmPagesCachesTheFile writes a file, drops it, and checks that
+// WarmPages brings every page back into the cache with its data.
+func TestWarmPagesCachesTheFile(t *testing.T) {
+	tg, w := newTarget(t)
+	for p := range nPages {
+		if _, err := w.Write(1, int64(p)*pageSize, page(byte(p+1))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tg.Quiesce(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.WarmPages(1); err != nil {
+		t.Fatal(err)
+	}
+	if r := resident(t, tg.Path(1)); r != nPages {
+		t.Errorf("%d of %d pages cached after WarmPages", r, nPages)
+	}
+	buf := make([]byte, pageSize)
+	for p := range nPages {
+		if _, err := w.Read(1, int64(p)*pageSize, buf); err != nil || !bytes.Equal(buf, page(byte(p+1))) {
+			t.Fatalf("page %d after WarmPages: %v", p, err)
+		}
+	}
+}
+
 // resident counts the cached pages of the file at path with mincore(2).
 func resident(t *testing.T, path string) int {
 	f, err := os.Open(path)

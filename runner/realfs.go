@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rwbench/rwbench/config"
 	"github.com/rwbench/rwbench/hostcache"
@@ -34,6 +35,8 @@ type realFS struct {
 	trace *ktrace.Session
 	// traceNotes are what could not be traced, and why, for the conditions.
 	traceNotes []string
+	// warmed says WarmPages ran: the conditions say how the cache was filled.
+	warmed atomic.Bool
 }
 
 // realFSOptions are the scratch filesystem of target name for config c, with
@@ -81,7 +84,17 @@ func (r *realFS) Close() error {
 func (r *realFS) Conditions() []string {
 	r.traceMu.Lock()
 	defer r.traceMu.Unlock()
-	return append(r.fs.Conditions(), r.traceNotes...)
+	c := append(r.fs.Conditions(), r.traceNotes...)
+	if r.warmed.Load() {
+		c = append(c, "files.warm: the files cached in 4 KiB pages (order-0 folios, read with POSIX_FADV_RANDOM), as the model caches them")
+	}
+	return c
+}
+
+// WarmPages is hostcache's, noted in the conditions.
+func (r *realFS) WarmPages(file int) error {
+	r.warmed.Store(true)
+	return r.Target.WarmPages(file)
 }
 
 // StartWindow starts tracing the kernel's lock contentions and dirty pauses

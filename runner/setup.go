@@ -19,6 +19,18 @@ import (
 // most GOMAXPROCS), so that the run starts with the files cached as far as the
 // target's cache holds them (config files.warm).
 func warm(ctx context.Context, tg target.Target, c *config.Config, p *progress) error {
+	if pw, ok := tg.(target.PageWarmer); ok {
+		for file := range c.Files.Count {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err := pw.WarmPages(file); err != nil {
+				return err
+			}
+			p.tick()
+		}
+		return nil
+	}
 	return eachChunk(tg, c, func(w target.Worker, file int, off int64, buf []byte) error {
 		if ctx.Err() != nil {
 			return nil

@@ -68,6 +68,12 @@ type (
 	Conditioner interface {
 		Conditions() []string
 	}
+	// PageWarmer is a target that can fill the cache with a file in base
+	// pages (files.warm); without it the runner reads the file in 1 MiB
+	// chunks.
+	PageWarmer interface {
+		WarmPages(file int) error
+	}
 )
 
 // The optional capabilities of a Worker.
