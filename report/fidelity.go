@@ -25,7 +25,11 @@ type Fidelity struct {
 
 // FidelityPair is one row of the fidelity table. Ratios are of the cells'
 // medians (results.Summary); a p99 figure is absent where a side has no timed
-// runs. A direction agrees when both ratios are above 1, both below, or equal.
+// runs. The ops/s direction of a pair is decided by its runs, not its medians
+// (Side): a pair whose runs overlap has no direction, and agrees only with
+// another that has none; this keeps noise from counting as a direction when
+// two strategies take the same path (one sequential reader, one cached
+// reader). The p99 direction compares the ratios' sides of 1.
 type FidelityPair struct {
 	Config    string  `json:"config"`
 	Params    string  `json:"params"`
@@ -35,7 +39,11 @@ type FidelityPair struct {
 	ModelOps  float64 `json:"model_ops_ratio"`
 	RealOps   float64 `json:"real_ops_ratio"`
 	OpsFactor float64 `json:"ops_factor"` // ModelOps ÷ RealOps
-	OpsAgree  bool    `json:"ops_agree"`
+	// ModelSide and RealSide are each pair's direction (Side): 1 when the
+	// first strategy's runs are all faster, -1 all slower, 0 when they overlap.
+	ModelSide int  `json:"model_side"`
+	RealSide  int  `json:"real_side"`
+	OpsAgree  bool `json:"ops_agree"` // ModelSide == RealSide
 	ModelP99  float64 `json:"model_p99_ratio,omitempty"`
 	RealP99   float64 `json:"real_p99_ratio,omitempty"`
 	P99Factor float64 `json:"p99_factor,omitempty"` // ModelP99 ÷ RealP99
@@ -141,7 +149,8 @@ func pairOf(ma, mb, ra, rb *results.Cell, op string) (FidelityPair, bool) {
 		return p, false
 	}
 	p.OpsFactor = p.ModelOps / p.RealOps
-	p.OpsAgree = agrees(p.ModelOps, p.RealOps)
+	p.ModelSide, p.RealSide = Side(ma, mb, op), Side(ra, rb, op)
+	p.OpsAgree = p.ModelSide == p.RealSide
 	m, mok := ratioOf(sa.P99Ns, sb.P99Ns)
 	r, rok := ratioOf(ta.P99Ns, tb.P99Ns)
 	if mok && rok {
@@ -158,6 +167,38 @@ func ratioOf(a, b results.Estimate) (float64, bool) {
 		return 0, false
 	}
 	return a.Median / b.Median, true
+}
+
+// Side is the direction of a over b in op's ops/s as their runs show it: 1
+// when every run of a is faster than every run of b, -1 when every one is
+// slower, 0 when the runs' ranges overlap (or either has none).
+func Side(a, b *results.Cell, op string) int {
+	alo, ahi, aok := runRange(a, op)
+	blo, bhi, bok := runRange(b, op)
+	switch {
+	case !aok || !bok:
+		return 0
+	case alo > bhi:
+		return 1
+	case ahi < blo:
+		return -1
+	}
+	return 0
+}
+
+// runRange is the lowest and highest ops/s of op over c's runs that did it.
+func runRange(c *results.Cell, op string) (lo, hi float64, ok bool) {
+	for _, r := range c.Runs {
+		o, has := r.Ops[op]
+		if !has {
+			continue
+		}
+		if !ok {
+			lo, hi, ok = o.OpsPerSec, o.OpsPerSec, true
+		}
+		lo, hi = min(lo, o.OpsPerSec), max(hi, o.OpsPerSec)
+	}
+	return lo, hi, ok
 }
 
 // agrees reports whether two ratios point the same way from 1.
@@ -187,7 +228,7 @@ func fidelityTables(f Fidelity) (pairs, speed *table) {
 				mp, rp, fp, dp = fmtTimes(p.ModelP99), fmtTimes(p.RealP99), fmtTimes(p.P99Factor), direction(*p.P99Agree)
 			}
 			pairs.add(p.Config, p.Params, p.Op, ratioName(p.Model), fmtTimes(p.ModelOps), ratioName(p.Real), fmtTimes(p.RealOps),
-				fmtTimes(p.OpsFactor), direction(p.OpsAgree), mp, rp, fp, dp)
+				fmtTimes(p.OpsFactor), sides(p.ModelSide, p.RealSide), mp, rp, fp, dp)
 		}
 	}
 	if len(f.Speed) > 0 {
@@ -208,6 +249,22 @@ func fidelityTables(f Fidelity) (pairs, speed *table) {
 
 // ratioName shows "irwsem/invalidate" as "irwsem ÷ invalidate".
 func ratioName(pair string) string { return strings.Replace(pair, "/", " ÷ ", 1) }
+
+// sides describes an ops/s direction: whether the model's and the kernel's
+// runs separate the pair the same way.
+func sides(model, real int) string {
+	switch {
+	case model == real && model == 0:
+		return "agrees (runs overlap)"
+	case model == real:
+		return "agrees"
+	case model == 0:
+		return "model: runs overlap"
+	case real == 0:
+		return "kernel: runs overlap"
+	}
+	return "OPPOSITE"
+}
 
 func direction(agree bool) string {
 	if agree {

@@ -126,3 +126,30 @@ func TestFidelityFigures(t *testing.T) {
 		t.Errorf("JSON %s, %v: want an ops_agree false", b, err)
 	}
 }
+
+// TestSide checks the direction the runs give a pair: separated runs point one
+// way, overlapping runs (or a cell without the op) point none.
+func TestSide(t *testing.T) {
+	cell := func(ops ...float64) *results.Cell {
+		c := &results.Cell{}
+		for _, v := range ops {
+			c.Runs = append(c.Runs, results.Run{Ops: map[string]results.OpStats{"read": {OpsPerSec: v}}})
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		a, b *results.Cell
+		want int
+	}{
+		{"a faster in every run", cell(10, 12, 11), cell(5, 9, 7), 1},
+		{"a slower in every run", cell(1, 2), cell(3, 4), -1},
+		{"ranges overlap", cell(10, 5), cell(6, 7), 0},
+		{"equal ranges", cell(3, 3), cell(3, 3), 0},
+		{"no runs of a", cell(), cell(1), 0},
+	} {
+		if got := Side(tc.a, tc.b, "read"); got != tc.want {
+			t.Errorf("%s: Side = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

@@ -36,38 +36,35 @@ func lockTable(files []*results.File, names []string) *table {
 			"wait p50", "wait p99", "hold p50", "hold p99"},
 		right: []bool{false, false, false, false, false, false, true, true, true, true, true, true, true},
 	}
-	for fi, f := range files {
-		for ci := range f.Results {
-			c := &f.Results[ci]
-			var ops int64
-			for i := range c.Runs {
-				for _, s := range c.Runs[i].Ops {
-					ops += s.Count
-				}
+	for fi, c := range cells(files) {
+		var ops int64
+		for i := range c.Runs {
+			for _, s := range c.Runs[i].Ops {
+				ops += s.Count
 			}
-			for _, u := range results.CellLocks(c) {
-				perOp, cont := "-", "-"
-				switch {
-				case u.Acquisitions > 0:
-					if ops > 0 {
-						perOp = fmtRatio(float64(u.Acquisitions) / float64(ops))
-					}
-					cont = fmtPercent(u.Contended, u.Acquisitions)
-				case u.Contended > 0 && ops > 0: // the kernel's: only contentions are known
-					cont = fmtRatio(float64(u.Contended)/float64(ops)) + "/op"
+		}
+		for _, u := range results.CellLocks(c) {
+			perOp, cont := "-", "-"
+			switch {
+			case u.Acquisitions > 0:
+				if ops > 0 {
+					perOp = fmtRatio(float64(u.Acquisitions) / float64(ops))
 				}
-				wp50, wp99, hp50, hp99 := "-", "-", "-", "-"
-				if u.Hist {
-					wp50 = fmtBound(results.HistQuantile(u.WaitHist, u.HistAcquisitions, 0.5))
-					wp99 = fmtBound(results.HistQuantile(u.WaitHist, u.HistAcquisitions, 0.99))
-				}
-				if len(u.HoldHist) > 0 {
-					hp50 = fmtBound(results.HistQuantile(u.HoldHist, 0, 0.5))
-					hp99 = fmtBound(results.HistQuantile(u.HoldHist, 0, 0.99))
-				}
-				t.add(names[fi], c.Strategy, paramsOrDash(c.Params), u.Lock, u.Site, u.Mode, perOp, cont,
-					units.Ns(u.WaitPerRun()), wp50, wp99, hp50, hp99)
+				cont = fmtPercent(u.Contended, u.Acquisitions)
+			case u.Contended > 0 && ops > 0: // the kernel's: only contentions are known
+				cont = fmtRatio(float64(u.Contended)/float64(ops)) + "/op"
 			}
+			wp50, wp99, hp50, hp99 := "-", "-", "-", "-"
+			if u.Hist {
+				wp50 = fmtBound(results.HistQuantile(u.WaitHist, u.HistAcquisitions, 0.5))
+				wp99 = fmtBound(results.HistQuantile(u.WaitHist, u.HistAcquisitions, 0.99))
+			}
+			if len(u.HoldHist) > 0 {
+				hp50 = fmtBound(results.HistQuantile(u.HoldHist, 0, 0.5))
+				hp99 = fmtBound(results.HistQuantile(u.HoldHist, 0, 0.99))
+			}
+			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), u.Lock, u.Site, u.Mode, perOp, cont,
+				units.Ns(u.WaitPerRun()), wp50, wp99, hp50, hp99)
 		}
 	}
 	if len(t.rows) == 0 {

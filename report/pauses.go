@@ -17,31 +17,28 @@ func pausesTable(files []*results.File, names []string) *table {
 		header: []string{"config", "strategy", "params", "runs", "pauses/run", "total/run", "p99", "max"},
 		right:  []bool{false, false, false, true, true, true, true, true},
 	}
-	for fi, f := range files {
-		for ci := range f.Results {
-			c := &f.Results[ci]
-			var count, total, p99 []float64
-			var longest int64
-			measured := false
-			for _, r := range c.Runs {
-				p := r.DirtyPauses
-				if p == nil {
-					p = &results.Pauses{}
-				} else {
-					measured = true
-				}
-				count = append(count, float64(p.Count))
-				total = append(total, float64(p.TotalNs))
-				p99 = append(p99, float64(p.P99Ns))
-				longest = max(longest, p.MaxNs)
+	for fi, c := range cells(files) {
+		var count, total, p99 []float64
+		var longest int64
+		measured := false
+		for _, r := range c.Runs {
+			p := r.DirtyPauses
+			if p == nil {
+				p = &results.Pauses{}
+			} else {
+				measured = true
 			}
-			if !measured {
-				continue
-			}
-			med := func(v []float64) float64 { return results.EstimateOf(v, results.DefaultConfidence).Median }
-			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), units.SI(med(count)),
-				units.Ns(med(total)), units.Ns(med(p99)), units.Ns(float64(longest)))
+			count = append(count, float64(p.Count))
+			total = append(total, float64(p.TotalNs))
+			p99 = append(p99, float64(p.P99Ns))
+			longest = max(longest, p.MaxNs)
 		}
+		if !measured {
+			continue
+		}
+		med := func(v []float64) float64 { return results.EstimateOf(v, results.DefaultConfidence).Median }
+		t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), units.SI(med(count)),
+			units.Ns(med(total)), units.Ns(med(p99)), units.Ns(float64(longest)))
 	}
 	if len(t.rows) == 0 {
 		return nil

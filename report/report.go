@@ -27,6 +27,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"strconv"
 	"strings"
@@ -217,41 +218,38 @@ func memoryTable(files []*results.File, names []string) *table {
 		header: []string{"config", "strategy", "params", "runs", "peak RSS", "RSS over intervals", "buffer waits/s", "loose buffers/s"},
 		right:  []bool{false, false, false, true, true, true, true, true},
 	}
-	for fi, f := range files {
-		for ci := range f.Results {
-			c := &f.Results[ci]
-			var peak, lo, hi int64
-			var waits, loose []float64
-			for _, r := range c.Runs {
-				peak = max(peak, r.PeakRSSBytes)
-				if bp := r.BufferPool; bp != nil && r.DurationNs > 0 {
-					secs := float64(r.DurationNs) / 1e9
-					waits = append(waits, float64(bp.Throttled)/secs)
-					loose = append(loose, float64(bp.Loose)/secs)
-				}
-				for _, iv := range r.Intervals {
-					if b := iv.RSSBytes; b > 0 {
-						if lo == 0 || b < lo {
-							lo = b
-						}
-						hi = max(hi, b)
+	for fi, c := range cells(files) {
+		var peak, lo, hi int64
+		var waits, loose []float64
+		for _, r := range c.Runs {
+			peak = max(peak, r.PeakRSSBytes)
+			if bp := r.BufferPool; bp != nil && r.DurationNs > 0 {
+				secs := float64(r.DurationNs) / 1e9
+				waits = append(waits, float64(bp.Throttled)/secs)
+				loose = append(loose, float64(bp.Loose)/secs)
+			}
+			for _, iv := range r.Intervals {
+				if b := iv.RSSBytes; b > 0 {
+					if lo == 0 || b < lo {
+						lo = b
 					}
+					hi = max(hi, b)
 				}
 			}
-			if peak == 0 && hi == 0 {
-				continue
-			}
-			span := "-"
-			if hi > 0 {
-				span = fmtMiB(lo) + " – " + fmtMiB(hi)
-			}
-			w, l := "-", "-"
-			if len(waits) > 0 {
-				w = units.SI(results.EstimateOf(waits, results.DefaultConfidence).Median)
-				l = units.SI(results.EstimateOf(loose, results.DefaultConfidence).Median)
-			}
-			t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), fmtMiB(peak), span, w, l)
 		}
+		if peak == 0 && hi == 0 {
+			continue
+		}
+		span := "-"
+		if hi > 0 {
+			span = fmtMiB(lo) + " – " + fmtMiB(hi)
+		}
+		w, l := "-", "-"
+		if len(waits) > 0 {
+			w = units.SI(results.EstimateOf(waits, results.DefaultConfidence).Median)
+			l = units.SI(results.EstimateOf(loose, results.DefaultConfidence).Median)
+		}
+		t.add(names[fi], c.Strategy, paramsOrDash(c.Params), strconv.Itoa(len(c.Runs)), fmtMiB(peak), span, w, l)
 	}
 	if len(t.rows) == 0 {
 		return nil
@@ -285,32 +283,29 @@ func fmtBound(ns float64) string {
 // results file). nil when there are none.
 func violations(files []*results.File, names []string) []string {
 	var out []string
-	for fi, f := range files {
-		for ci := range f.Results {
-			c := &f.Results[ci]
-			seen := map[string]bool{}
-			var lines []string
-			runs := 0
-			for _, r := range c.Runs {
-				if len(r.Violations) > 0 {
-					runs++
-				}
-				for _, v := range r.Violations {
-					first, _, _ := strings.Cut(v, "\n")
-					if !seen[first] {
-						seen[first] = true
-						lines = append(lines, first)
-					}
+	for fi, c := range cells(files) {
+		seen := map[string]bool{}
+		var lines []string
+		runs := 0
+		for _, r := range c.Runs {
+			if len(r.Violations) > 0 {
+				runs++
+			}
+			for _, v := range r.Violations {
+				first, _, _ := strings.Cut(v, "\n")
+				if !seen[first] {
+					seen[first] = true
+					lines = append(lines, first)
 				}
 			}
-			if len(lines) == 0 {
-				continue
-			}
-			out = append(out, fmt.Sprintf("%s %s %s: %d distinct in %d of %d runs", names[fi], c.Strategy,
-				paramsOrDash(c.Params), len(lines), runs, len(c.Runs)))
-			for _, l := range lines {
-				out = append(out, "  "+l)
-			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s %s: %d distinct in %d of %d runs", names[fi], c.Strategy,
+			paramsOrDash(c.Params), len(lines), runs, len(c.Runs)))
+		for _, l := range lines {
+			out = append(out, "  "+l)
 		}
 	}
 	return out
@@ -424,4 +419,17 @@ func writeText(w io.Writer, files []*results.File, md bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// cells yields every cell of every file, with the index of its file.
+func cells(files []*results.File) iter.Seq2[int, *results.Cell] {
+	return func(yield func(int, *results.Cell) bool) {
+		for fi, f := range files {
+			for ci := range f.Results {
+				if !yield(fi, &f.Results[ci]) {
+					return
+				}
+			}
+		}
+	}
 }
