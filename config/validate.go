@@ -108,17 +108,10 @@ func (c *Config) validate(known Known, top bool) *Error {
 	if !validName(c.Name) || len(c.Name) > 100 {
 		return c.errAt("name", "must be 1 to 100 characters of a-z 0-9 . _ - (it names files), got %q", c.Name)
 	}
-	if e := c.validateBackend(known); e != nil {
-		return e
-	}
-	if e := c.validateCache(); e != nil {
-		return e
-	}
-	if e := c.validateFiles(); e != nil {
-		return e
-	}
-	if e := c.validateRealFS(); e != nil {
-		return e
+	for _, check := range []func() *Error{func() *Error { return c.validateBackend(known) }, c.validateCache, c.validateFiles, c.validateRealFS} {
+		if e := check(); e != nil {
+			return e
+		}
 	}
 	if len(c.Strategies) == 0 {
 		if known.Strategies != nil {

@@ -163,20 +163,16 @@ func Write(path string, f *File) error {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
+	for _, step := range []func() error{
+		func() error { _, err := tmp.Write(data); return err },
+		func() error { return tmp.Chmod(mode) },
+		tmp.Sync,
+		tmp.Close,
+		func() error { return os.Rename(tmp.Name(), path) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
 	}
 	done = true
 	// Make the rename itself durable; not every filesystem lets a directory be

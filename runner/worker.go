@@ -365,17 +365,22 @@ func (w *worker) readMapped(file int, off int64) (int, error) {
 	return got, err
 }
 
+// writtenPages is how many pages a write op of the worker writes: its buffer's,
+// or one for a store through a mapping (page_mkwrite).
+func (w *worker) writtenPages() int {
+	if w.kind == oracle.OpMkwrite {
+		return 1
+	}
+	return len(w.buf) / pageSize
+}
+
 // stamp fills the write buffer with the next generation of each page. With
 // verify off the buffer is written as it is and the oracle is not told.
 func (w *worker) stamp(file int, first uint64) {
 	if !w.verify {
 		return
 	}
-	n := len(w.buf) / pageSize
-	if w.kind == oracle.OpMkwrite {
-		n = 1
-	}
-	for i := 0; i < n; i++ {
+	for i := range w.writtenPages() {
 		idx := first + uint64(i)
 		w.gens[i] = w.oracle.BeginWrite(file, idx)
 		oracle.Fill(w.buf[i*pageSize:(i+1)*pageSize], uint32(file+1), idx, w.gens[i])
@@ -387,11 +392,7 @@ func (w *worker) end(file int, first uint64, done int) {
 	if !w.verify {
 		return
 	}
-	n := len(w.buf) / pageSize
-	if w.kind == oracle.OpMkwrite {
-		n = 1
-	}
-	for i := 0; i < n; i++ {
+	for i := range w.writtenPages() {
 		if i*pageSize < done {
 			w.oracle.EndWrite(file, first+uint64(i), w.gens[i])
 		} else {

@@ -79,9 +79,10 @@ import (
 // them wait for the handoff (RWSemWaitTimeout). Once the woken writer is due
 // to set the handoff bit it must get to run, so a waker that woke such a
 // writer yields (wakeUp). Yielding on every wake-up instead let queued readers
-// in at almost every release: model irwsem read at 0.89x of invalidate on the
-// cold mixed workload (none of the readers waited the 4 ms), against 0.19x
-// with this rule and 0.15x for real XFS against ext4.
+// in at almost every release (no reader ever set the handoff bit): model
+// irwsem read at 0.75x of invalidate on the cold mixed workload of
+// configs/fidelity.yaml, against 0.26x with this rule and 0.16x for real XFS
+// against ext4 (RESULTS.md, section 1).
 //
 // Not modelled: the osq queue of spinners (spinners race for the lock word),
 // the nonspinnable bits, RT tasks, signals and killable waits, downgrade.
