@@ -16,7 +16,7 @@ func plotCommand(stdout, stderr io.Writer) command {
 	format := fs.String("format", "png", "comma-separated formats: png, svg")
 	return command{fs, func(args []string) error {
 		if len(args) == 0 {
-			return usagef("plot needs at least one results file")
+			return errNoResults("plot")
 		}
 		formats := strings.Split(*format, ",")
 		for _, f := range formats {
@@ -24,7 +24,7 @@ func plotCommand(stdout, stderr io.Writer) command {
 				return usagef("-format %q: want png, svg or png,svg", *format)
 			}
 		}
-		files, err := readResults(args)
+		files, err := readResults("plot", args)
 		if err != nil {
 			return err
 		}

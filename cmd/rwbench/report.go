@@ -13,10 +13,7 @@ func reportCommand(stdout, stderr io.Writer) command {
 		"  rwbench report results/quick-*.json\n  rwbench report -format benchfmt old.json > old.txt && benchstat -col /strategy old.txt\n", stderr)
 	format := fs.String("format", "text", "text, markdown, csv, benchfmt or json (the fidelity figures)")
 	return command{fs, func(args []string) error {
-		if len(args) == 0 {
-			return usagef("report needs at least one results file")
-		}
-		files, err := readResults(args)
+		files, err := readResults("report", args)
 		if err != nil {
 			return err
 		}
@@ -27,9 +24,12 @@ func reportCommand(stdout, stderr io.Writer) command {
 	}}
 }
 
-// readResults reads the results files report and plot take; one that cannot
-// be read is bad input.
-func readResults(paths []string) ([]*results.File, error) {
+// readResults reads the results files report and plot (cmd) take; none, or
+// one that cannot be read, is bad input.
+func readResults(cmd string, paths []string) ([]*results.File, error) {
+	if len(paths) == 0 {
+		return nil, errNoResults(cmd)
+	}
 	var files []*results.File
 	for _, p := range paths {
 		f, err := results.Read(p)
@@ -40,3 +40,6 @@ func readResults(paths []string) ([]*results.File, error) {
 	}
 	return files, nil
 }
+
+// errNoResults is the bad input of report or plot (cmd) given no file.
+func errNoResults(cmd string) error { return usagef("%s needs at least one results file", cmd) }
