@@ -41,9 +41,9 @@ type FidelityPair struct {
 	OpsFactor float64 `json:"ops_factor"` // ModelOps ÷ RealOps
 	// ModelSide and RealSide are each pair's direction (Side): 1 when the
 	// first strategy's runs are all faster, -1 all slower, 0 when they overlap.
-	ModelSide int  `json:"model_side"`
-	RealSide  int  `json:"real_side"`
-	OpsAgree  bool `json:"ops_agree"` // ModelSide == RealSide
+	ModelSide int     `json:"model_side"`
+	RealSide  int     `json:"real_side"`
+	OpsAgree  bool    `json:"ops_agree"` // ModelSide == RealSide
 	ModelP99  float64 `json:"model_p99_ratio,omitempty"`
 	RealP99   float64 `json:"real_p99_ratio,omitempty"`
 	P99Factor float64 `json:"p99_factor,omitempty"` // ModelP99 ÷ RealP99
