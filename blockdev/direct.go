@@ -394,3 +394,31 @@ func Open(o Options) (Store, error) {
 	}
 	return CreateFile(o)
 }
+
+// submitRing queues an I/O of bufs at blk on r, issuing it with issue, and
+// returns; done runs with its result, as transfer's, when it completes. The
+// descriptor is held open (mu shared) until then.
+func (s *directStore) submitRing(r *ring, write bool, blk uint64, bufs [][]byte, issue bool, done func(error)) {
+	if err := checkIO(blk, bufs, s.blocks, s.direct); err != nil {
+		done(err)
+		return
+	}
+	s.mu.RLock()
+	if s.fd < 0 {
+		s.mu.RUnlock()
+		done(ErrClosed)
+		return
+	}
+	op := "read"
+	if write {
+		op = "write"
+	}
+	r.submit(write, s.fd, int64(blk)*BlockSize, bufs, issue, func(n int, errno unix.Errno) {
+		s.mu.RUnlock()
+		if err := ringResult(write, n, errno); err != nil {
+			done(&IOError{Path: s.path, Op: op, Block: blk, N: len(bufs), Err: err})
+			return
+		}
+		done(nil)
+	})
+}
