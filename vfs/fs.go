@@ -3,6 +3,7 @@ package vfs
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,9 @@ type Options struct {
 	// QueueDepth is the most I/Os in flight on the store (the request queue's
 	// tags); 0 is blockdev.DefaultQueueDepth.
 	QueueDepth int
+	// TimeSlice is how long a task runs before it yields at a scheduling
+	// point (see schedPoint); 0 is EEVDF's base slice for this machine's CPUs.
+	TimeSlice  time.Duration
 	RaceWindow time.Duration // sleep between page-cache truncate and block-map change
 	LockTiming bool          // time lock holds (waits are timed when contended)
 	// Clock times the lock waits and holds with LockTiming; nil makes one
@@ -126,6 +130,9 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 	if o.ReadaheadBytes <= 0 {
 		o.ReadaheadBytes = 128 << 10
 	}
+	if o.TimeSlice <= 0 {
+		o.TimeSlice = timeSlice(runtime.NumCPU())
+	}
 	if o.LockTiming && o.Clock == nil {
 		o.Clock = clock.New()
 	}
@@ -162,6 +169,11 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 	}
 	return fs, nil
 }
+
+// IOFallback is why the store's I/O runs a goroutine per I/O where io_uring
+// was wanted (a file or device store on a kernel that refused a ring); nil
+// otherwise.
+func (fs *FS) IOFallback() error { return fs.queue.Fallback() }
 
 // Name is the strategy's name.
 func (fs *FS) Name() string { return fs.strategy.Name() }
@@ -357,14 +369,14 @@ func (fs *FS) Check() []string {
 	return errs
 }
 
-// Close stops the flusher and waits for the I/O in flight. It does not close
-// the store.
+// Close stops the flusher, waits for the I/O in flight and releases the
+// store's request queue. It does not close the store.
 func (fs *FS) Close() error {
 	if fs.flusherStop != nil {
 		close(fs.flusherStop)
 		<-fs.flusherDone
 		fs.flusherStop = nil
 	}
-	fs.queue.Drain()
+	fs.queue.Close()
 	return nil
 }

@@ -3,6 +3,8 @@ package vfs
 import (
 	"fmt"
 	"time"
+
+	"github.com/rwbench/rwbench/blockdev"
 )
 
 // Write is write(2): a buffered write of whole pages at a page-aligned offset,
@@ -34,6 +36,7 @@ func (t *Task) Write(file int, off int64, data []byte) (int, error) {
 	if e := int64(end) * PageSize; e > ino.size.Load() {
 		ino.size.Store(e)
 	}
+	t.schedPoint()
 	return done, t.balanceDirty()
 }
 
@@ -167,7 +170,7 @@ const maxWriteback = 256
 // completion ends their writeback, counts them written (the bandwidth estimate
 // of dirty throttling) and records an error in the mapping for the next wait
 // to report (mapping_set_error).
-func (t *Task) submitWriteback(ino *Inode, run []wbPage) {
+func (t *Task) submitWriteback(plug *blockdev.Plug, ino *Inode, run []wbPage) {
 	if len(run) == 0 {
 		return
 	}
@@ -177,7 +180,7 @@ func (t *Task) submitWriteback(ino *Inode, run []wbPage) {
 		iov[i] = w.data[:]
 	}
 	fs := t.fs
-	fs.queue.Submit(true, run[0].blk, iov, func(err error) {
+	plug.Submit(true, run[0].blk, iov, func(err error) {
 		if err != nil {
 			ino.Mapping.setError(fmt.Errorf("writeback of file %d page %d to block %d: %w", ino.ino, run[0].p.index, run[0].blk, err))
 		} else {
@@ -231,14 +234,18 @@ func (m *Mapping) takeError() error {
 // the dirty pages, merging runs of consecutive blocks, without waiting for
 // them; with wait it then waits for them and for writeback already in flight,
 // and reports the mapping's writeback error (filemap_write_and_wait_range).
+// The writes are plugged, as writeback plugs them, and issued before the task
+// sleeps.
 func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 	m := &ino.Mapping
 	var run []wbPage
+	plug := t.fs.queue.Plug()
+	defer plug.Finish()
 	flush := func() {
 		if len(run) == 0 {
 			return
 		}
-		t.submitWriteback(ino, run)
+		t.submitWriteback(&plug, ino, run)
 		run = run[:0]
 		// The run is submitted: the task uses nothing it loaded before, and the
 		// I/O's buffers are kept from reuse until it completes (see publish).
@@ -251,7 +258,8 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 		p := m.lookup(i)
 		if p == nil || !p.dirty() {
 			flush()
-			if p != nil && wait {
+			if p != nil && wait && p.has(pgWriteback) {
+				plug.Finish()
 				t.fs.cache.waitWriteback(p)
 			}
 			continue
@@ -261,6 +269,7 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 		w, ok, err := t.prepareWriteback(p, false)
 		if err == nil && !ok && wait && p.dirty() {
 			flush()
+			plug.Finish()
 			w, ok, err = t.prepareWriteback(p, true)
 		}
 		if err != nil {
@@ -276,6 +285,7 @@ func (t *Task) writebackRange(ino *Inode, first, end uint64, wait bool) error {
 		run = append(run, w)
 	}
 	flush()
+	plug.Finish()
 	// do_writepages measures the bandwidth (at most once per interval): a
 	// throttled writer updates it too, with the rate limit, and whichever
 	// comes first in an interval does it. Were it measured at every write's
