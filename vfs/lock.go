@@ -218,6 +218,7 @@ func (t *Task) contend(l any, c LockClass, site Site, m Mode, wait func()) time.
 	// Off CPU while it waits, for writers spinning on a lock t holds.
 	t.offCPU.Store(true)
 	defer t.offCPU.Store(false)
+	t.slept()
 	if !t.fs.opts.LockTiming {
 		wait()
 		return 0

@@ -32,6 +32,7 @@ func (t *Task) Read(file int, off int64, buf []byte) (int, error) {
 	last := min(uint64((off+int64(len(buf))-1)/PageSize), ino.maxPages-1)
 	s.Enter(t, m, SiteReadEntry, first, last)
 	n, err := t.read(ino, off, buf)
+	t.schedPoint()
 	s.Exit(t, m, SiteReadEntry, first, last)
 	return n, err
 }
@@ -209,6 +210,7 @@ func (t *Task) readPages(ino *Inode, pages []*Page) error {
 	t.mapBlocks(ino, pages, func(*Page) {}, func(run []*Page) {
 		bufs, iov := t.readBuffers(len(run), t.iov[:0])
 		t.iov = iov
+		t.slept()
 		err := t.fs.queue.Read(run[0].block, iov)
 		if err := endRead(ino, run, bufs, err); err != nil && firstErr == nil {
 			firstErr = err

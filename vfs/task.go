@@ -29,8 +29,9 @@ type Task struct {
 	contexts  map[uint64][]uintptr
 	mm        *MM
 	ra        []raState
-	throttle  throttle // dirty throttling (balanceDirty)
-	wroteBack int64    // pages the task put under writeback
+	throttle  throttle   // dirty throttling (balanceDirty)
+	sched     schedState // the time slice (schedPoint)
+	wroteBack int64      // pages the task put under writeback
 
 	strategyState []any // see PushStrategyState
 

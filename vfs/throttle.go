@@ -333,6 +333,7 @@ func (t *Task) writebackDirty() error {
 // balance_dirty_pages tracepoint reports it, from its planned length.
 func (t *Task) sleepDirty(pause time.Duration) {
 	t.offline()
+	t.slept()
 	time.Sleep(pause)
 	t.opStart()
 	d := &t.fs.dirty
