@@ -76,6 +76,16 @@ type modelTarget struct {
 
 func (m *modelTarget) NewWorker() (target.Worker, error) { return m.FS.NewTask(), nil }
 
+// Conditions says when the model's I/O on a file or device could not use
+// io_uring: a goroutine per I/O takes the scheduler's time, and the model then
+// writes back a fraction of what the device takes (docs/design.md, section 8).
+func (m *modelTarget) Conditions() []string {
+	if err := m.FS.IOFallback(); err != nil {
+		return []string{fmt.Sprintf("the model's I/O ran a goroutine per I/O, not io_uring (%v)", err)}
+	}
+	return nil
+}
+
 func (m *modelTarget) Close() error {
 	err := m.FS.Close()
 	return errors.Join(err, m.store.Close())
