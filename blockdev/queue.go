@@ -65,6 +65,11 @@ func (q *Queue) wait(write bool, blk uint64, bufs [][]byte) error {
 	}
 	q.tags <- struct{}{}
 	defer func() { <-q.tags }()
+	return q.transfer(write, blk, bufs)
+}
+
+// transfer moves bufs at blk through the store itself, synchronously.
+func (q *Queue) transfer(write bool, blk uint64, bufs [][]byte) error {
 	if write {
 		return q.store.WriteBlocks(blk, bufs)
 	}
@@ -110,15 +115,7 @@ func (q *Queue) submit(plug *Plug, write bool, blk uint64, bufs [][]byte, done f
 		}
 		return
 	}
-	go func() {
-		var err error
-		if write {
-			err = q.store.WriteBlocks(blk, bufs)
-		} else {
-			err = q.store.ReadBlocks(blk, bufs)
-		}
-		end(err)
-	}()
+	go func() { end(q.transfer(write, blk, bufs)) }()
 }
 
 // plugMax is the most I/Os a plug holds before it issues them: the block
