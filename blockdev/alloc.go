@@ -8,15 +8,19 @@ import (
 
 // Allocator hands out data blocks 1..n. A freed block is the next one handed out (LIFO), so
 // a freed block soon holds another file's data, as on a real filesystem: that reuse is what
-// turns the page-cache race into a data leak. Blocks never handed out come in ascending order
-// once the free stack is empty, so single-threaded runs are deterministic.
+// turns the page-cache race into a data leak. With no freed block waiting, a block goes where
+// the caller aims it (the goal), or to the first free block after the goal: the filesystem
+// aims each page of a file at its place in one extent of the file's own, so a file written in
+// any order, or several files written at once, lie contiguous on the store, as XFS's and
+// ext4's allocators lay them out (XFS allocates next to the neighbouring extent, in the
+// inode's allocation group; ext4 aims at the inode's block group). Writeback merges adjacent
+// blocks into one I/O, so the layout decides how many I/Os the device sees.
 //
 // One mutex guards everything: allocation happens on writes, page_mkwrite and punch, never
 // on the cache-hit path.
 type Allocator struct {
 	mu    sync.Mutex // guards every field below
 	n     uint64
-	next  uint64   // lowest block never handed out; n+1 once all have been
 	stack []uint64 // freed blocks, most recent last
 	used  []uint64 // bitmap, bit b set while block b is allocated
 	count uint64   // allocated blocks
@@ -24,28 +28,48 @@ type Allocator struct {
 
 // NewAllocator returns an allocator over blocks 1..n, all free.
 func NewAllocator(n uint64) *Allocator {
-	return &Allocator{n: n, next: 1, used: make([]uint64, n/64+1)}
+	return &Allocator{n: n, used: make([]uint64, n/64+1)}
 }
 
-// Alloc returns a free block: the most recently freed one, else the lowest never used. It
+// Alloc returns a free block: the most recently freed one, else goal if it is free, else the
+// first free block after goal (wrapping past n to 1). A goal outside 1..n aims at block 1. It
 // returns ErrNoSpace when every block is allocated.
-func (a *Allocator) Alloc() (uint64, error) {
+func (a *Allocator) Alloc(goal uint64) (uint64, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.count == a.n {
+		return 0, ErrNoSpace
+	}
 	var b uint64
-	switch {
-	case len(a.stack) > 0:
+	if len(a.stack) > 0 {
 		b = a.stack[len(a.stack)-1]
 		a.stack = a.stack[:len(a.stack)-1]
-	case a.next <= a.n:
-		b = a.next
-		a.next++
-	default:
-		return 0, ErrNoSpace
+	} else {
+		if goal == 0 || goal > a.n {
+			goal = 1
+		}
+		b = a.firstFree(goal)
 	}
 	a.used[b/64] |= 1 << (b % 64)
 	a.count++
 	return b, nil
+}
+
+// firstFree returns the first free block at or after goal, wrapping past n to 1; a.mu is
+// held and a block is free.
+func (a *Allocator) firstFree(goal uint64) uint64 {
+	for b := goal; ; {
+		w := ^a.used[b/64] >> (b % 64) // free bits from b on in b's word
+		if w != 0 {
+			if f := b + uint64(bits.TrailingZeros64(w)); f <= a.n {
+				return f
+			}
+		}
+		b = (b/64 + 1) * 64 // the next word
+		if b > a.n {
+			b = 1
+		}
+	}
 }
 
 // Free returns blk to the allocator. Freeing a block that is not allocated (double free) or

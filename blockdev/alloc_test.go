@@ -10,7 +10,7 @@ import (
 func TestAllocatorAscendingThenLIFO(t *testing.T) {
 	a := NewAllocator(10)
 	for want := uint64(1); want <= 5; want++ {
-		got, err := a.Alloc()
+		got, err := a.Alloc(1)
 		if err != nil || got != want {
 			t.Fatalf("Alloc = %d, %v; want %d", got, err, want)
 		}
@@ -23,7 +23,7 @@ func TestAllocatorAscendingThenLIFO(t *testing.T) {
 	}
 	var got []uint64
 	for range 5 {
-		b, err := a.Alloc()
+		b, err := a.Alloc(1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,17 +37,78 @@ func TestAllocatorAscendingThenLIFO(t *testing.T) {
 	}
 }
 
+func TestAllocatorGoal(t *testing.T) {
+	a := NewAllocator(130)
+	alloc := func(goal uint64) uint64 {
+		t.Helper()
+		b, err := a.Alloc(goal)
+		if err != nil {
+			t.Fatalf("Alloc(%d): %v", goal, err)
+		}
+		return b
+	}
+	// Two files of 10 blocks written at once, each page aimed at its place in its file's
+	// extent (1.. and 11..): each file is contiguous however the writes interleave.
+	for i := uint64(0); i < 10; i++ {
+		if b := alloc(1 + i); b != 1+i {
+			t.Fatalf("file 0 page %d got block %d, want %d", i, b, 1+i)
+		}
+		if b := alloc(11 + i); b != 11+i {
+			t.Fatalf("file 1 page %d got block %d, want %d", i, b, 11+i)
+		}
+	}
+	for _, c := range []struct{ goal, want uint64 }{
+		{5, 21},    // taken: the first free after it
+		{63, 63},   // free
+		{64, 64},   // free, in the next bitmap word
+		{0, 22},    // outside 1..n: aimed at 1, whose first free is 22
+		{500, 23},  // the same
+		{128, 128}, // free
+		{130, 130}, // the last block
+	} {
+		if b := alloc(c.goal); b != c.want {
+			t.Errorf("Alloc(%d) = %d, want %d", c.goal, b, c.want)
+		}
+	}
+	// Past n the search wraps to block 1; a freed block still comes back first.
+	for b := uint64(24); b <= 127; b++ {
+		if b != 63 && b != 64 {
+			alloc(b)
+		}
+	}
+	if b := alloc(129); b != 129 {
+		t.Fatalf("Alloc(129) = %d", b)
+	}
+	if err := a.Free(3); err != nil {
+		t.Fatal(err)
+	}
+	if b := alloc(129); b != 3 {
+		t.Fatalf("Alloc(129) after Free(3) = %d, want 3 (the freed block)", b)
+	}
+	if _, err := a.Alloc(129); !errors.Is(err, ErrNoSpace) {
+		t.Fatalf("Alloc on a full allocator: %v", err)
+	}
+	// A never-used block before the goal is found by the wrap.
+	a = NewAllocator(130)
+	for b := uint64(2); b <= 130; b++ {
+		alloc(b)
+	}
+	if b := alloc(125); b != 1 {
+		t.Fatalf("Alloc(125) with only block 1 free = %d, want 1", b)
+	}
+}
+
 func TestAllocatorFreedBlockIsNextOut(t *testing.T) {
 	a := NewAllocator(100)
 	for range 50 {
-		if _, err := a.Alloc(); err != nil {
+		if _, err := a.Alloc(1); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := a.Free(17); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := a.Alloc(); b != 17 {
+	if b, _ := a.Alloc(1); b != 17 {
 		t.Fatalf("after Free(17), Alloc = %d", b)
 	}
 }
@@ -55,11 +116,11 @@ func TestAllocatorFreedBlockIsNextOut(t *testing.T) {
 func TestAllocatorErrors(t *testing.T) {
 	a := NewAllocator(3)
 	for range 3 {
-		if _, err := a.Alloc(); err != nil {
+		if _, err := a.Alloc(1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := a.Alloc(); !errors.Is(err, ErrNoSpace) {
+	if _, err := a.Alloc(1); !errors.Is(err, ErrNoSpace) {
 		t.Fatalf("Alloc on full allocator: %v, want ErrNoSpace", err)
 	}
 	if err := a.Free(2); err != nil {
@@ -82,14 +143,14 @@ func TestAllocatorErrors(t *testing.T) {
 	if a.Used() != 2 || a.FreeCount() != 1 {
 		t.Fatalf("Used %d FreeCount %d after a failed double free", a.Used(), a.FreeCount())
 	}
-	if b, err := a.Alloc(); b != 2 || err != nil {
+	if b, err := a.Alloc(1); b != 2 || err != nil {
 		t.Fatalf("Alloc = %d, %v; want 2", b, err)
 	}
 }
 
 func TestAllocatorEmpty(t *testing.T) {
 	a := NewAllocator(0)
-	if _, err := a.Alloc(); !errors.Is(err, ErrNoSpace) {
+	if _, err := a.Alloc(1); !errors.Is(err, ErrNoSpace) {
 		t.Fatalf("Alloc: %v", err)
 	}
 }
@@ -102,7 +163,7 @@ func TestAllocatorConcurrent(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := range 2000 {
-				b, err := a.Alloc()
+				b, err := a.Alloc(1)
 				if err != nil {
 					continue
 				}
@@ -132,7 +193,7 @@ func TestAllocatorConcurrent(t *testing.T) {
 }
 
 // FuzzAllocator runs random alloc/free sequences against a set model that also predicts the
-// exact block each Alloc returns (LIFO reuse, then ascending).
+// exact block each Alloc returns (LIFO reuse, then the first free block from the goal on).
 func FuzzAllocator(f *testing.F) {
 	f.Add([]byte{8, 0, 0, 0, 2, 2, 0, 3, 7, 0, 0})
 	f.Add([]byte{1, 0, 0, 3, 2, 0})
@@ -145,20 +206,25 @@ func FuzzAllocator(f *testing.F) {
 		a := NewAllocator(n)
 		held := map[uint64]bool{}
 		var stack []uint64 // model of the free stack
-		next := uint64(1)
 		for _, op := range ops[1:] {
 			switch op % 4 {
 			case 0, 1:
+				goal := uint64(op>>2) % (n + 2) // 0 and n+1 aim outside 1..n
 				var want uint64
 				switch {
 				case len(stack) > 0:
 					want = stack[len(stack)-1]
 					stack = stack[:len(stack)-1]
-				case next <= n:
-					want = next
-					next++
+				case uint64(len(held)) < n:
+					want = goal
+					if want == 0 || want > n {
+						want = 1
+					}
+					for held[want] {
+						want = want%n + 1
+					}
 				}
-				got, err := a.Alloc()
+				got, err := a.Alloc(goal)
 				if want == 0 {
 					if !errors.Is(err, ErrNoSpace) || uint64(len(held)) != n {
 						t.Fatalf("Alloc = %d, %v with %d/%d held; want ErrNoSpace", got, err, len(held), n)

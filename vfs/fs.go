@@ -86,6 +86,9 @@ type Inode struct {
 	rwsem    RWSem
 	size     atomic.Int64
 	maxPages uint64
+	// extent is the block the file's first page is aimed at: the files'
+	// extents lie one after another on the store (see blockdev.Allocator).
+	extent uint64
 
 	// bmapLock guards bmap; it ranks below every instrumented lock.
 	bmapLock sync.RWMutex
@@ -148,8 +151,14 @@ func New(store blockdev.Store, s Strategy, files int, size int64, o Options) (*F
 	fs.dirty.init(time.Now())
 	fs.buffers.init(o.CacheBytes / PageSize)
 	pages := uint64(size / PageSize)
+	// Where the files do not all fit, their extents overlap and the
+	// allocator finds the next free block.
+	stride := pages
+	if files > 0 {
+		stride = min(pages, store.NumBlocks()/uint64(files))
+	}
 	for i := 0; i < files; i++ {
-		ino := &Inode{ino: i, maxPages: pages, bmap: make([]uint64, pages)}
+		ino := &Inode{ino: i, maxPages: pages, extent: 1 + uint64(i)*stride, bmap: make([]uint64, pages)}
 		ino.rwsem.class = ClassIRwsem
 		ino.size.Store(size)
 		m := &ino.Mapping

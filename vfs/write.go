@@ -83,7 +83,8 @@ func (t *Task) writePage(ino *Inode, idx uint64, src []byte) error {
 // block only looks the block up, sharing the block map with readers, as
 // ext4_map_blocks (i_data_sem shared) and XFS's buffered write (ILOCK shared
 // for a written extent) do; only an allocation or a conversion takes it
-// exclusive.
+// exclusive. A new block is aimed at the page's place in the file's extent,
+// so that the file lies contiguous on the store however it is written.
 func (fs *FS) blockForWrite(ino *Inode, idx uint64) (uint64, error) {
 	ino.bmapLock.RLock()
 	b := ino.bmap[idx]
@@ -101,7 +102,7 @@ func (fs *FS) blockForWrite(ino *Inode, idx uint64) (uint64, error) {
 	if b != 0 {
 		return b, nil
 	}
-	b, err := fs.alloc.Alloc()
+	b, err := fs.alloc.Alloc(ino.extent + idx)
 	if err != nil {
 		return 0, fmt.Errorf("file %d page %d: %w", ino.ino, idx, err)
 	}
