@@ -132,6 +132,7 @@ func AnswerOf(f *results.File) *Answer {
 	askedBy := map[string]float64{}    // by job key: ops/s asked
 	findings := map[string][]string{}  // by strategy: "N stale (read M, ...)" per cell
 	expected := map[string]bool{}      // by strategy: its findings are the race it models
+	tornNoted := map[string][]string{} // by strategy: torn reads that are not findings, per cell
 	for ci := range f.Results {
 		c := &f.Results[ci]
 		var stale, foreign, torn, corrupt int64
@@ -172,6 +173,11 @@ func AnswerOf(f *results.File) *Answer {
 			validator += len(c.Runs[i].Violations)
 		}
 		name := cellName(c)
+		if !tornCounts {
+			if n := tornReported(c); n != "" {
+				tornNoted[c.Strategy] = append(tornNoted[c.Strategy], n)
+			}
+		}
 		if stale+foreign+torn+corrupt > 0 {
 			s := fmt.Sprintf("%d stale, %d foreign", stale, foreign)
 			if torn > 0 {
@@ -232,10 +238,14 @@ func AnswerOf(f *results.File) *Answer {
 		}
 		a.StalledByJob = append(a.StalledByJob, fmt.Sprintf("%s %s in runs of %s", k, why, strings.Join(stalledBy[k], ", ")))
 	}
+	var tornOnly []string
 	for _, s := range strategiesOf(f) {
-		if len(findings[s]) > 0 {
+		switch {
+		case len(findings[s]) > 0:
 			racy = append(racy, s)
-		} else {
+		case len(tornNoted[s]) > 0:
+			tornOnly = append(tornOnly, s)
+		default:
 			clean = append(clean, s)
 		}
 	}
@@ -248,6 +258,9 @@ func AnswerOf(f *results.File) *Answer {
 	}
 	if len(clean) > 0 {
 		a.Lines = append(a.Lines, strings.Join(clean, ", ")+": clean (the oracle found no stale, foreign or torn data)")
+	}
+	for _, s := range tornOnly {
+		a.Lines = append(a.Lines, fmt.Sprintf("%s: no stale or foreign data; %s, not a finding: the kernel does not make a buffered write atomic against a read of the same page", s, strings.Join(tornNoted[s], "; ")))
 	}
 	switch {
 	case len(a.Fsck) > 0:
@@ -342,4 +355,38 @@ func extremes(f *results.File, asked map[string]map[string]float64) []string {
 		}
 	}
 	return out
+}
+
+// tornReported describes cell c's torn reads by op ("2 torn (fault 2)"), or
+// "" when there are none: for a target where they are not findings.
+func tornReported(c *results.Cell) string {
+	var total int64
+	var paths []string
+	for _, key := range results.CellOps(c) {
+		var n int64
+		for i := range c.Runs {
+			x, _ := c.Runs[i].FindingsOf(key)
+			n += x.Torn
+		}
+		if n > 0 {
+			paths = append(paths, key+" "+strconv.FormatInt(n, 10))
+		}
+		total += n
+	}
+	if total == 0 {
+		for i := range c.Runs {
+			total += c.Runs[i].Verify.Torn
+		}
+	}
+	if total == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("%d torn", total)
+	if len(paths) > 0 {
+		s += " (" + strings.Join(paths, ", ") + ")"
+	}
+	if p := results.ParamsString(c.Params); p != "" {
+		s = p + ": " + s
+	}
+	return s
 }

@@ -103,15 +103,22 @@ func TestAnswerFsckOfNone(t *testing.T) {
 }
 
 // TestAnswerTorn: a torn read is a finding of the model, not of the host
-// kernel, whose buffered read is not atomic against a write.
+// kernel, whose buffered read is not atomic against a write; the kernel's is
+// still reported, and the kernel is not called clean.
 func TestAnswerTorn(t *testing.T) {
 	f := answerFile()
 	f.Results[2].Runs[0].Verify.Torn = 2 // irwsem, the model
 	f.Results = append(f.Results, results.Cell{Strategy: "kernel", Target: "kernel", Runs: []results.Run{
-		{Ops: map[string]results.OpStats{"read": {Count: 10, OpsPerSec: 5}}, Verify: results.Verify{Torn: 3}, Fsck: results.Fsck{Ok: true}}}})
+		{Ops: map[string]results.OpStats{"read": {Count: 10, OpsPerSec: 5}},
+			Verify: results.Verify{Torn: 3, ByOp: map[string]results.Findings{"read": {Torn: 3}}}, Fsck: results.Fsck{Ok: true}}}})
 	a := AnswerOf(f)
 	if !slices.Contains(a.Findings, "irwsem") || slices.Contains(a.Findings, "kernel") {
 		t.Errorf("findings %q: want irwsem's torn reads, not the kernel's", a.Findings)
+	}
+	text := strings.Join(a.Lines, "\n")
+	want := "kernel: no stale or foreign data; 3 torn (read 3), not a finding"
+	if !strings.Contains(text, want) || strings.Contains(text, "kernel: clean") {
+		t.Errorf("answer lacks %q, or calls the kernel clean:\n%s", want, text)
 	}
 }
 
