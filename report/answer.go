@@ -137,18 +137,23 @@ func AnswerOf(f *results.File) *Answer {
 		c := &f.Results[ci]
 		var stale, foreign, torn, corrupt int64
 		tornCounts := c.TornIsFinding() // a torn read of the host kernel is reported, not a finding
-		var paths []string
+		var tornOK int64                // torn reads reported, not findings
+		var paths, tornPaths []string
 		for _, key := range results.CellOps(c) {
-			var n int64
+			var n, nt int64
 			for i := range c.Runs {
 				x, _ := c.Runs[i].FindingsOf(key)
 				n += x.Stale + x.Foreign
-				if tornCounts {
-					n += x.Torn
-				}
+				nt += x.Torn
+			}
+			if tornCounts {
+				n, nt = n+nt, 0
 			}
 			if n > 0 {
 				paths = append(paths, key+" "+strconv.FormatInt(n, 10))
+			}
+			if nt > 0 {
+				tornPaths = append(tornPaths, key+" "+strconv.FormatInt(nt, 10))
 			}
 		}
 		fsckFailed := 0
@@ -160,6 +165,8 @@ func AnswerOf(f *results.File) *Answer {
 			corrupt += v.Corrupt
 			if tornCounts {
 				torn += v.Torn
+			} else {
+				tornOK += v.Torn
 			}
 			switch fk := &c.Runs[i].Fsck; {
 			case fk.Ok:
@@ -173,10 +180,15 @@ func AnswerOf(f *results.File) *Answer {
 			validator += len(c.Runs[i].Violations)
 		}
 		name := cellName(c)
-		if !tornCounts {
-			if n := tornReported(c); n != "" {
-				tornNoted[c.Strategy] = append(tornNoted[c.Strategy], n)
+		if tornOK > 0 {
+			n := fmt.Sprintf("%d torn", tornOK)
+			if len(tornPaths) > 0 {
+				n += " (" + strings.Join(tornPaths, ", ") + ")"
 			}
+			if p := results.ParamsString(c.Params); p != "" {
+				n = p + ": " + n
+			}
+			tornNoted[c.Strategy] = append(tornNoted[c.Strategy], n)
 		}
 		if stale+foreign+torn+corrupt > 0 {
 			s := fmt.Sprintf("%d stale, %d foreign", stale, foreign)
@@ -355,38 +367,4 @@ func extremes(f *results.File, asked map[string]map[string]float64) []string {
 		}
 	}
 	return out
-}
-
-// tornReported describes cell c's torn reads by op ("2 torn (fault 2)"), or
-// "" when there are none: for a target where they are not findings.
-func tornReported(c *results.Cell) string {
-	var total int64
-	var paths []string
-	for _, key := range results.CellOps(c) {
-		var n int64
-		for i := range c.Runs {
-			x, _ := c.Runs[i].FindingsOf(key)
-			n += x.Torn
-		}
-		if n > 0 {
-			paths = append(paths, key+" "+strconv.FormatInt(n, 10))
-		}
-		total += n
-	}
-	if total == 0 {
-		for i := range c.Runs {
-			total += c.Runs[i].Verify.Torn
-		}
-	}
-	if total == 0 {
-		return ""
-	}
-	s := fmt.Sprintf("%d torn", total)
-	if len(paths) > 0 {
-		s += " (" + strings.Join(paths, ", ") + ")"
-	}
-	if p := results.ParamsString(c.Params); p != "" {
-		s = p + ": " + s
-	}
-	return s
 }
