@@ -217,7 +217,10 @@ type Report struct {
 	New       FileInfo `json:"new"`
 	Alpha     float64  `json:"alpha"`
 	Threshold float64  `json:"threshold"`
-	Metrics   []string `json:"metrics"`
+	// PCutoff is the largest p a row may have to be significant: alpha is a
+	// false discovery rate over the rows (fdr.go); -1 when none is.
+	PCutoff float64  `json:"p_cutoff"`
+	Metrics []string `json:"metrics"`
 	// Ignored are the config keys that differ and were ignored (Options.Ignore).
 	Ignored []string `json:"ignored"`
 	// Warnings are one line each: too few runs, different machines, partial runs.
@@ -385,6 +388,7 @@ func Compare(old, new *results.File, o Options) (*Report, error) {
 			"too few runs: with %d old and %d new runs no change can be significant at alpha %v; the U test needs %s %d runs per side",
 			fewest[0], fewest[1], o.Alpha, op, need))
 	}
+	r.correct()
 	r.decide(old, new)
 	return r, nil
 }

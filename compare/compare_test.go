@@ -188,7 +188,7 @@ func TestVerdicts(t *testing.T) {
 		{"faster and quicker", synth(seq(130, 1, 6), seq(700, 10, 6)), 0.05, map[string]string{"ops_per_sec": Improvement, "p99": Improvement}},
 		{"slower and laggier", synth(seq(80, 1, 6), seq(1300, 10, 6)), 0.05, map[string]string{"ops_per_sec": Regression, "p99": Regression}},
 		{"slower within threshold", synth(seq(80, 1, 6), seq(1000, 10, 6)), 0.25, map[string]string{"ops_per_sec": WithinThreshold, "p99": NoChange}},
-		{"zero threshold", synth(seq(97, 1, 6), seq(1000, 10, 6)), 0, map[string]string{"ops_per_sec": Regression, "p99": Inconclusive}},
+		{"zero threshold", synth(seq(97, 0.5, 6), seq(1000, 10, 6)), 0, map[string]string{"ops_per_sec": Regression, "p99": Inconclusive}},
 		{"same", synth(seq(100, 1, 6), seq(1000, 10, 6)), 0.05, map[string]string{"ops_per_sec": NoChange, "p99": NoChange}},
 	}
 	for _, tt := range tests {
@@ -214,6 +214,55 @@ func TestVerdicts(t *testing.T) {
 				t.Errorf("warnings %q", r.Warnings)
 			}
 		})
+	}
+}
+
+func TestFDRCutoff(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		ps    []float64
+		alpha float64
+		want  float64
+	}{
+		{"none", nil, 0.05, -1},
+		{"one significant alone", []float64{0.04}, 0.05, 0.04},
+		{"one of two", []float64{0.04, 0.9}, 0.05, -1},                      // 0.04 > 1/2·0.05
+		{"none of three", []float64{0.02, 0.04, 0.5}, 0.05, -1},             // 0.02 > 1/3·0.05, 0.04 > 2/3·0.05
+		{"both of two", []float64{0.02, 0.05}, 0.05, 0.05},                  // 0.05 <= 2/2·0.05 carries 0.02
+		{"the smallest alone", []float64{0.03, 0.01, 0.9, 0.9}, 0.05, 0.01}, // 0.01 <= 1/4·0.05, 0.03 > 2/4·0.05
+	} {
+		if got := fdrCutoff(tt.ps, tt.alpha); got != tt.want {
+			t.Errorf("%s: fdrCutoff(%v, %v) = %v, want %v", tt.name, tt.ps, tt.alpha, got, tt.want)
+		}
+	}
+}
+
+// TestFalseDiscoveries: of 40 comparisons, one significant at alpha alone among
+// unchanged ones is not a regression; four real 20% cuts among them are.
+func TestFalseDiscoveries(t *testing.T) {
+	r := &Report{Alpha: 0.05, Threshold: 0.05}
+	det := 3.0
+	add := func(p float64, v string) {
+		r.Rows = append(r.Rows, Row{P: p, Verdict: v, DetectablePct: &det})
+	}
+	for range 35 {
+		add(0.5, NoChange)
+	}
+	add(0.010, Regression) // the false one
+	r.correct()
+	if r.Regressed() {
+		t.Fatalf("one comparison at p=0.010 of 36 is a regression (cutoff %v)", r.PCutoff)
+	}
+	if v := r.Rows[35].Verdict; v != NoChange {
+		t.Errorf("withdrawn verdict %q, want %q (it could have detected 3%%)", v, NoChange)
+	}
+	for _, p := range []float64{0.0002, 0.0002, 0.003, 0.003} {
+		add(p, Regression)
+	}
+	r.Rows[35].Verdict = Regression
+	r.correct()
+	if n := len(r.Regressions()); n != 4 || r.Rows[35].Verdict == Regression {
+		t.Errorf("%d regressions, the p=0.010 one %q; want the four cuts only (cutoff %v)", n, r.Rows[35].Verdict, r.PCutoff)
 	}
 }
 

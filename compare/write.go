@@ -220,7 +220,7 @@ func (r *Report) writeText(w io.Writer, md bool, exit int) error {
 
 // verdictLine is the one-line answer with its exit code.
 func (r *Report) verdictLine(exit int) string {
-	crit := "alpha " + strconv.FormatFloat(r.Alpha, 'f', -1, 64) + ", threshold " + pct(r.Threshold)
+	crit := "alpha " + strconv.FormatFloat(r.Alpha, 'f', -1, 64) + " over " + strconv.Itoa(len(r.Rows)) + " comparisons, threshold " + pct(r.Threshold)
 	switch r.Outcome {
 	case OutcomeRegression:
 		return fmt.Sprintf("FAIL: %d %s (%s; exit %d)", len(r.Regressions()), plural(len(r.Regressions()), "regression"), crit, exit)

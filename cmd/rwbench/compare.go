@@ -13,8 +13,9 @@ import (
 const compareUsage = `usage: rwbench compare [-alpha 0.05] [-threshold 5%%] [-metric ops_per_sec,p99] [-format text|markdown|json] [-ignore KEY,...] OLD.json NEW.json
 
 Compares the runs of NEW against those of OLD, cell by cell and op by op, with the
-Mann-Whitney U test. A change is a regression when it is significant at alpha and
-worse than the threshold. OLD and NEW may each be a comma-separated list of results
+Mann-Whitney U test. A change is a regression when it is significant and worse
+than the threshold; alpha is the false discovery rate over all the comparisons
+(Benjamini-Hochberg), so that tens of them do not make one false regression. OLD and NEW may each be a comma-separated list of results
 files of the same config (runs interleaved with the other side's); their runs are
 merged. Each comparison also says the smallest change it could have detected at
 the runs' noise, and how many runs per side a change of the threshold's size needs.
@@ -47,7 +48,7 @@ func compareCommand(stdout, stderr io.Writer) command {
 		fs.PrintDefaults()
 		fmt.Fprint(stderr, compareExamples)
 	}
-	alpha := fs.Float64("alpha", def.Alpha, "significance `level` of the U test")
+	alpha := fs.Float64("alpha", def.Alpha, "false discovery rate `level` over the comparisons (Benjamini-Hochberg on the U tests' p-values)")
 	threshold := fs.String("threshold", "5%", "how much worse a significant change must be to be a regression (`percent`, or a fraction)")
 	metricList := fs.String("metric", strings.Join(def.Metrics, ","), "comma-separated `metrics` to compare")
 	format := fs.String("format", def.Format, "output `format`: "+strings.Join(compare.Formats(), ", "))
