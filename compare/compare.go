@@ -436,9 +436,7 @@ func compareRow(a, b []float64, m metric, o Options) Row {
 	}
 	row.RunsNeeded = runsNeeded(a, b, m.higher, o.Threshold, o.Alpha, det)
 	if !reachable(cmp.P, o.Alpha) { // not significant
-		// The tolerance keeps a change detectable at exactly the threshold
-		// (up to the bisection's precision) conclusive.
-		if det > o.Threshold*(1+1e-6)+1e-9 {
+		if undetectable(det, o.Threshold) {
 			row.Verdict = Inconclusive
 		}
 		return row
@@ -455,6 +453,12 @@ func compareRow(a, b []float64, m metric, o Options) Row {
 	}
 	return row
 }
+
+// undetectable reports whether a comparison that could detect at best a change
+// of det (a fraction) could not have seen one of the threshold. The tolerance
+// keeps a change detectable at exactly the threshold (up to the bisection's
+// precision) conclusive.
+func undetectable(det, threshold float64) bool { return det > threshold*(1+1e-6)+1e-9 }
 
 // minP is the smallest p-value benchmath's U test can give for samples of n1 and n2
 // runs: that of two samples that do not overlap at all. It asks benchmath rather

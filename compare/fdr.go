@@ -43,7 +43,7 @@ func (r *Report) correct() {
 			continue
 		}
 		row.Verdict = NoChange
-		if row.DetectablePct == nil || *row.DetectablePct > r.Threshold*100*(1+1e-6)+1e-7 {
+		if row.DetectablePct == nil || undetectable(*row.DetectablePct/100, r.Threshold) {
 			row.Verdict = Inconclusive
 		}
 	}
