@@ -239,7 +239,7 @@ func (t *Task) filemapFault(v *vma, idx uint64) (*Page, error) {
 		p := m.lookup(idx)
 		if p != nil {
 			if p.has(pgReadahead) && !creating {
-				t.asyncReadahead(ino, p)
+				t.asyncReadahead(ino, p, t.raMax()) // do_async_mmap_readahead asks for ra_pages
 			}
 			if !p.uptodate() {
 				enterCreate()

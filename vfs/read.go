@@ -135,7 +135,7 @@ func (t *Task) getPages(ino *Inode, idx, last uint64) ([]batchPage, error) {
 			return batch, nil // ends with a hit: uptodate, no readahead marker
 		}
 		if lp.has(pgReadahead) {
-			t.asyncReadahead(ino, lp)
+			t.asyncReadahead(ino, lp, last-lp.index+1)
 		}
 		if !lp.uptodate() {
 			ok, err := t.updatePage(ino, lp)
@@ -228,8 +228,11 @@ func (t *Task) submitRead(ino *Inode, pages []*Page, site Site) {
 	t.mapBlocks(ino, pages, hole, func(run []*Page) {
 		run = append([]*Page(nil), run...) // the caller reuses pages
 		bufs, iov := t.readBuffers(len(run), nil)
-		for _, p := range run {
-			t.released(p, ClassPage, site, Exclusive)
+		// Last first: the task's held list has the run's pages in the order
+		// it locked them, and released looks from its end, so a run of n
+		// pages costs n steps, not n*n/2 (256 pages for a 1MiB window).
+		for i := len(run) - 1; i >= 0; i-- {
+			t.released(run[i], ClassPage, site, Exclusive)
 		}
 		t.fs.queue.Submit(false, run[0].block, iov, func(err error) {
 			_ = endRead(ino, run, bufs, err) // an error resurfaces on the page's next read
@@ -345,7 +348,26 @@ func (t *Task) readahead(ino *Inode, start, n, mark uint64) {
 	submit()
 }
 
+// raMax is the file's readahead window (ra->ra_pages), cache.readahead.
 func (t *Task) raMax() uint64 { return uint64(max(t.fs.opts.ReadaheadBytes/PageSize, 1)) }
+
+// MaxIOPages is the device's largest I/O in pages (bdi->io_pages, from
+// max_sectors_kb): 1280KiB, BLK_DEF_MAX_SECTORS_CAP, what a loop device and
+// most virtio and NVMe queues get by default. The model's store is a file, so
+// it has no queue limit of its own; the kernel's value keeps a large read the
+// same size in the model as on the real filesystems' loop devices.
+const MaxIOPages = 1280 << 10 / PageSize
+
+// raWindow is ractl_max_pages: a request larger than the readahead window may
+// be read in one go, up to the device's largest I/O. Without it a 1MiB read
+// with the default 128KiB window is eight synchronous 128KiB reads.
+func (t *Task) raWindow(req uint64) uint64 {
+	n := t.raMax()
+	if req > n && MaxIOPages > n {
+		n = min(req, MaxIOPages)
+	}
+	return n
+}
 
 // initRaSize and nextRaSize are get_init_ra_size and get_next_ra_size.
 func initRaSize(req, max uint64) uint64 {
@@ -371,14 +393,16 @@ func nextRaSize(cur, max uint64) uint64 {
 	return min(2*cur, max)
 }
 
-// syncReadahead is page_cache_sync_ra on a miss of req pages at idx: a
-// sequential stream (or the start of the file) gets a growing window with an
-// async marker; a random read reads just what it asked for.
+// syncReadahead is page_cache_sync_ra (Linux 6.18) on a miss of req pages at
+// idx: a sequential stream, the start of the file or a request larger than
+// the window gets a window with an async marker (half-way into it when the
+// window is all request, so that the next window is read while this one is
+// copied); a small random read reads just what it asked for.
 func (t *Task) syncReadahead(ino *Inode, idx, req uint64) {
-	ra, max := &t.ra[ino.ino], t.raMax()
-	if idx == 0 || idx == ra.prev || idx+1 == ra.prev {
+	ra, max := &t.ra[ino.ino], t.raWindow(req)
+	if idx == 0 || req > max || idx == ra.prev || idx+1 == ra.prev {
 		ra.start, ra.size = idx, initRaSize(req, max)
-		ra.async = 0
+		ra.async = ra.size >> 1
 		if ra.size > req {
 			ra.async = ra.size - req
 		}
@@ -392,18 +416,21 @@ func (t *Task) syncReadahead(ino *Inode, idx, req uint64) {
 	t.readahead(ino, ra.start, ra.size, mark) // errors resurface on the page read
 }
 
-// asyncReadahead is page_cache_async_ra, run when a read meets a page with the
-// readahead marker: it reads the next window ahead of the reader.
-func (t *Task) asyncReadahead(ino *Inode, p *Page) {
+// asyncReadahead is page_cache_async_ra, run when a read of req more pages
+// meets a page with the readahead marker: it reads the next window ahead of
+// the reader.
+func (t *Task) asyncReadahead(ino *Inode, p *Page, req uint64) {
 	if p.flags.And(^pgReadahead)&pgReadahead == 0 {
 		return // another task took the marker
 	}
-	ra, max := &t.ra[ino.ino], t.raMax()
+	ra, most := &t.ra[ino.ino], t.raWindow(req)
 	if ra.size > 0 && p.index == ra.start+ra.size-ra.async {
+		// The window does not shrink when a smaller request meets the
+		// marker a larger one set (6.18: max(ra->size, get_next_ra_size())).
 		ra.start += ra.size
-		ra.size = nextRaSize(ra.size, max)
+		ra.size = max(ra.size, nextRaSize(ra.size, most))
 	} else {
-		ra.start, ra.size = p.index+1, max
+		ra.start, ra.size = p.index+1, most
 	}
 	ra.async = ra.size
 	t.readahead(ino, ra.start, ra.size, ra.start)

@@ -1,6 +1,8 @@
 package vfs
 
 import (
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,5 +69,86 @@ func TestReadaheadSubmits(t *testing.T) {
 	})
 	if v := fs.Violations(); len(v) > 0 {
 		t.Errorf("lock validator: %v", v)
+	}
+}
+
+// readSizes is a store that records the length, in blocks, of every read.
+type readSizes struct {
+	blockdev.Store
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (s *readSizes) ReadBlocks(blk uint64, bufs [][]byte) error {
+	s.mu.Lock()
+	s.sizes = append(s.sizes, len(bufs))
+	s.mu.Unlock()
+	return s.Store.ReadBlocks(blk, bufs)
+}
+
+// TestReadaheadLargeRequest checks ractl_max_pages: a sequential read larger
+// than the readahead window is read in I/Os of the request's size (up to
+// MaxIOPages), not in window-sized pieces, and each request's window is
+// marked half-way, so that the next one is read ahead of the reader.
+func TestReadaheadLargeRequest(t *testing.T) {
+	const (
+		pages = 1024 // a 4MiB file
+		req   = 256  // 1MiB reads
+	)
+	for _, tc := range []struct {
+		name     string
+		window   int64 // cache.readahead
+		wantLens []int // the reads' lengths in blocks, in order of submission
+	}{
+		// The first read reads its request in one I/O, and its marker (page
+		// 128) reads the next request's pages; each later read meets the
+		// marker the window before set, and the reads stay a request ahead.
+		{"1MiB reads, 128KiB window", 128 << 10, []int{256, 256, 256, 256}},
+		// A window four times the request: the first read reads twice its
+		// request (get_init_ra_size), its marker at page 256 the rest.
+		{"1MiB reads, 4MiB window", 4 << 20, []int{512, 512}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &readSizes{Store: blockdev.NewMemory(2*pages, 0)}
+			fs, err := New(store, NewTableStrategy("none", "", Table{}), 1, pages*PageSize, Options{ReadaheadBytes: tc.window})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fs.Close()
+			w := fs.NewTask()
+			if _, err := w.Write(0, 0, make([]byte, pages*PageSize)); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			if err := fs.Quiesce(); err != nil {
+				t.Fatal(err)
+			}
+			// Evict the clean pages (the clock's first pass clears their
+			// referenced bits) so that the reads go to the store.
+			k := fs.NewTask()
+			for try := 0; fs.CachedPages() > 0 && try < 4; try++ {
+				k.reclaim(pages)
+			}
+			k.Close()
+			if n := fs.CachedPages(); n > 0 {
+				t.Fatalf("%d pages still cached", n)
+			}
+			r := fs.NewTask()
+			defer r.Close()
+			buf := make([]byte, req*PageSize)
+			for off := int64(0); off < pages*PageSize; off += int64(len(buf)) {
+				if _, err := r.Read(0, off, buf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := fs.Quiesce(); err != nil {
+				t.Fatal(err)
+			}
+			store.mu.Lock()
+			defer store.mu.Unlock()
+			if !slices.Equal(store.sizes, tc.wantLens) {
+				t.Errorf("reads of %v blocks, want %v", store.sizes, tc.wantLens)
+			}
+		})
 	}
 }

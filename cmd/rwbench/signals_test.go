@@ -53,13 +53,15 @@ func TestSignalPhases(t *testing.T) {
 		{"prefill", phaseConfig(strings.Replace(file, "}", ", faults: {stall: 200ms}}", 1), "0s", "1s", "1"), 700 * time.Millisecond, syscall.SIGINT, 0, false},
 		{"warm-up", phaseConfig(file, "30s", "1s", "1"), 1500 * time.Millisecond, syscall.SIGHUP, 0, false},
 		{"measurement", phaseConfig(file, "0s", "30s", "1"), 1500 * time.Millisecond, syscall.SIGTERM, 1, true},
-		// Each I/O of the store takes 15ms. The prefill stays in the cache,
+		// Each I/O of the store takes 150ms. The prefill stays in the cache,
 		// written back in 16 1 MiB runs; after a 300ms measurement the check
-		// reads 16 MiB cold in 16 KiB readahead windows, for 15 s. Repeat 2:
-		// after the signal, no second run may start.
+		// reads 16 MiB cold in 1 MiB reads, each its own readahead window
+		// (larger than cache.readahead, so of the request's size), one I/O
+		// after another: 2.4 s. Repeat 2: after the signal, no second run
+		// may start.
 		{"check", strings.NewReplacer("cache: {size: 2MiB}", "cache: {size: 32MiB, dirty_limit: 16MiB, readahead: 16KiB}",
 			"files: {count: 2, size: 8MiB}", "files: {count: 1, size: 16MiB}", // one file: its blocks are consecutive
-		).Replace(phaseConfig("{kind: memory, size: 64MiB, latency: 15ms}", "0s", "300ms", "2")), 2 * time.Second, syscall.SIGINT, 1, true},
+		).Replace(phaseConfig("{kind: memory, size: 64MiB, latency: 150ms}", "0s", "300ms", "2")), 2 * time.Second, syscall.SIGINT, 1, true},
 	} {
 		t.Run(tc.phase, func(t *testing.T) {
 			t.Parallel()
