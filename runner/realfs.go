@@ -44,7 +44,7 @@ type realFS struct {
 func realFSOptions(c *config.Config, name, dir string) scratchfs.Options {
 	return scratchfs.Options{FS: name, Dir: dir, ImageSize: int64(c.RealFS.ImageSize),
 		CacheBytes: int64(c.Cache.Size), DirtyBackgroundBytes: int64(c.Cache.DirtyBackground),
-		DirtyLimitBytes: int64(c.Cache.DirtyLimit)}
+		DirtyLimitBytes: int64(c.Cache.DirtyLimit), ReadaheadBytes: int64(c.Cache.Readahead)}
 }
 
 func newRealFS(c *config.Config, name string, ws *workspace) (target.Target, error) {

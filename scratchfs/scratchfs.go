@@ -33,6 +33,9 @@ type Options struct {
 	CacheBytes           int64
 	DirtyBackgroundBytes int64
 	DirtyLimitBytes      int64
+	// ReadaheadBytes is the filesystem's readahead window (the model's
+	// cache.readahead); 0 leaves the device's.
+	ReadaheadBytes int64
 	// StateDir is where the state file goes; StateDir when "".
 	StateDir string
 }
@@ -89,6 +92,7 @@ func Setup(o Options) (_ *FS, err error) {
 	if err := fs.makeFS(id); err != nil {
 		return fs, err
 	}
+	fs.setReadahead()
 	fs.limitMemory(id)
 	fs.setDirty()
 	return fs, nil

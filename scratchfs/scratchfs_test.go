@@ -2,6 +2,7 @@ package scratchfs_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 
 func options(t *testing.T, fs string) scratchfs.Options {
 	return scratchfs.Options{FS: fs, Dir: t.TempDir(), ImageSize: 512 << 20, CacheBytes: 64 << 20,
-		DirtyBackgroundBytes: 6 << 20, DirtyLimitBytes: 12 << 20, StateDir: t.TempDir()}
+		DirtyBackgroundBytes: 6 << 20, DirtyLimitBytes: 12 << 20, ReadaheadBytes: 128 << 10, StateDir: t.TempDir()}
 }
 
 // A setup mounts a filesystem of the asked type with the conditions set, and
@@ -45,13 +46,16 @@ func TestSetupClose(t *testing.T) {
 			fs.Bound()
 			conds := strings.Join(fs.Conditions(), "\n")
 			t.Log(conds)
-			for _, w := range []string{"direct I/O on", "memory cgroup v", "vm.dirty_bytes=12582912", "vm.dirty_background_bytes=6291456", "limit"} {
+			for _, w := range []string{"direct I/O on", "memory cgroup v", "vm.dirty_bytes=12582912", "vm.dirty_background_bytes=6291456", "limit", "readahead window 128KiB"} {
 				if !strings.Contains(conds, w) {
 					t.Errorf("conditions lack %q:\n%s", w, conds)
 				}
 			}
 			if strings.Contains(conds, "could not") {
 				t.Errorf("conditions:\n%s", conds)
+			}
+			if kb, ok := deviceReadahead(t, fs.Dir()); ok && kb != 128 {
+				t.Errorf("the filesystem's device reads ahead %dKiB, want 128KiB", kb)
 			}
 			if got := scratchtest.Snapshot(t, o.Dir, o.StateDir); len(got) <= len(before) {
 				t.Errorf("nothing set up: %v", got)
@@ -139,6 +143,16 @@ func TestSweepDeadLeftovers(t *testing.T) {
 	if b, _ := os.ReadFile("/proc/sys/vm/dirty_bytes"); strings.TrimSpace(string(b)) != theirs {
 		t.Errorf("vm.dirty_bytes %s after the sweep, want the other setter's %s", b, theirs)
 	}
+	// The loop device's readahead window is what it was before the setup
+	// (the sweep restores it while the device is rwbench's; the kernel also
+	// resets it when the device is detached).
+	ra, _ := st["readahead"].(map[string]any)
+	if ra == nil {
+		t.Fatalf("state file without the readahead window: %s", b)
+	}
+	if b, err := os.ReadFile(ra["path"].(string)); err != nil || strings.TrimSpace(string(b)) != fmt.Sprint(ra["old"]) {
+		t.Errorf("%s after the sweep: %q, %v; want the %v it was", ra["path"], b, err, ra["old"])
+	}
 	writeSysctl(t, "dirty_ratio", strings.TrimSpace(string(oldRatio)))
 	scratchtest.Same(t, before, scratchtest.Snapshot(t, o.Dir, o.StateDir))
 }
@@ -201,4 +215,22 @@ func TestCheck(t *testing.T) {
 			scratchtest.Same(t, before, scratchtest.Snapshot(t, o.Dir, o.StateDir))
 		})
 	}
+}
+
+// deviceReadahead is the readahead window of the block device a mount is on,
+// false for a filesystem (btrfs) whose st_dev is not its device.
+func deviceReadahead(t *testing.T, dir string) (int64, bool) {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("/sys/dev/block", strconv.Itoa(int(unix.Major(st.Dev)))+":"+strconv.Itoa(int(unix.Minor(st.Dev))), "queue", "read_ahead_kb"))
+	if err != nil {
+		return 0, false
+	}
+	kb, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kb, true
 }

@@ -30,6 +30,8 @@ type state struct {
 	Cgroup   string         `json:"cgroup,omitempty"`
 	CgroupV2 bool           `json:"cgroup_v2,omitempty"`
 	Dirty    []dirtySetting `json:"dirty,omitempty"`
+	// Readahead is the readahead window set on the filesystem's bdi.
+	Readahead *raSetting `json:"readahead,omitempty"`
 
 	path string // the state file
 }
@@ -48,7 +50,7 @@ func (s *state) save() error {
 }
 
 // undo tears down what the state records, the reverse of setup: the dirty
-// thresholds, the mount (and with it the loop device, set to autoclear), the
+// thresholds, the readahead window, the mount (and with it the loop device, set to autoclear), the
 // loop device if still attached to the image, the cgroup, the mount point and
 // the image; then the state file. Each step checks that what it removes is
 // still what rwbench made (the mount point mounted, the loop device attached
@@ -63,6 +65,7 @@ func (s *state) undo() (notes []string, _ error) {
 		}
 		errs = append(errs, err)
 	}
+	errs = append(errs, s.Readahead.restore(s.Loop, s.Image))
 	errs = append(errs, unmount(s.Mount))
 	errs = append(errs, detachLoop(s.Loop, s.Image))
 	errs = append(errs, removeCgroup(s.Cgroup, s.CgroupV2))
@@ -95,6 +98,9 @@ func (s *state) what() string {
 	}
 	for _, d := range s.Dirty {
 		parts = append(parts, "vm."+d.Set)
+	}
+	if s.Readahead != nil {
+		parts = append(parts, s.Readahead.Path)
 	}
 	return strings.Join(parts, ", ")
 }
