@@ -334,6 +334,7 @@ func (t *Task) quiescent() { t.qs.state.Add(2) }
 
 // opStart brings a task that was offline back online before it loads anything.
 func (t *Task) opStart() {
+	t.ioSlept = false
 	if t.qs.state.Load()&qsOffline != 0 {
 		t.qs.state.And(^uint64(qsOffline))
 	}

@@ -143,7 +143,7 @@ func (l *RWSem) unlock(t *Task, site Site, m Mode) {
 	if m == Exclusive {
 		l.upWrite()
 	} else {
-		l.upRead()
+		l.upRead(t != nil && t.ioSlept)
 	}
 }
 
@@ -333,6 +333,7 @@ func (t *Task) lockPage(p *Page, site Site) {
 	var wait time.Duration
 	if !p.lock.TryLock() {
 		wait = t.contend(p, ClassPage, site, Exclusive, p.lock.Lock)
+		t.ioSlept = true // the page's holder is, nearly always, its I/O
 	}
 	t.acquired(p, ClassPage, site, Exclusive, wait)
 }

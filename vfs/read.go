@@ -211,6 +211,7 @@ func (t *Task) readPages(ino *Inode, pages []*Page) error {
 		bufs, iov := t.readBuffers(len(run), t.iov[:0])
 		t.iov = iov
 		t.slept()
+		t.ioSlept = true
 		err := t.fs.queue.Read(run[0].block, iov)
 		if err := endRead(ino, run, bufs, err); err != nil && firstErr == nil {
 			firstErr = err

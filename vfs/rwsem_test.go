@@ -34,7 +34,7 @@ func hold(l *RWSem, write bool) *holder {
 		if write {
 			l.upWrite()
 		} else {
-			l.upRead()
+			l.upRead(false)
 		}
 		close(h.done)
 	}()
@@ -151,7 +151,7 @@ func TestRWSemFastPathFailsWithWaiters(t *testing.T) {
 		if !l.tryDownRead() {
 			t.Fatal("trylock shared failed with readers holding and no waiter")
 		}
-		l.upRead()
+		l.upRead(false)
 		w := queue(&l, "W")
 		if l.count.Load()&rwWaiters == 0 {
 			t.Fatal("no waiters bit with a writer queued")
@@ -176,7 +176,7 @@ func TestRWSemWriterSteals(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l, w := wakeWindow()
 		l.downWrite(nil) // the fast path fails (waiters), the spin steals
-		l.wake()         // the release's wake-up reaches the waiter late
+		l.wake(false)    // the release's wake-up reaches the waiter late
 		expectHolding(t, "stolen", w, "0")
 		if l.count.Load()&rwHandoff != 0 {
 			t.Fatal("handoff bit set by a waiter that waited less than RWSemWaitTimeout")
@@ -198,9 +198,9 @@ func TestRWSemReaderSteals(t *testing.T) {
 		}
 		l.count.Add(-rwReader) // undo the fast path's bias
 		l.downRead()           // steals: would sleep forever (a bubble deadlock) otherwise
-		l.wake()
+		l.wake(false)
 		expectHolding(t, "stolen by a reader", w, "0")
-		l.upRead()
+		l.upRead(false)
 		expectHolding(t, "reader released", w, "1")
 		w[0].unlock()
 	})
@@ -225,7 +225,7 @@ func TestRWSemHandoff(t *testing.T) {
 				time.Sleep(tc.waited)
 				releaseCount(&l)
 				l.downWrite(nil) // steals: no handoff yet
-				l.wake()
+				l.wake(false)
 				expectHolding(t, "stolen", w, "0")
 				if got := l.count.Load()&rwHandoff != 0; got != tc.handoff {
 					t.Fatalf("handoff bit %v after waiting %v, want %v", got, tc.waited, tc.handoff)
@@ -250,7 +250,7 @@ func TestRWSemHandoff(t *testing.T) {
 					t.Fatal("a reader took the lock past the handoff")
 				}
 				l.count.Add(-rwReader) // undo the fast path's bias
-				l.wake()
+				l.wake(false)
 				expectHolding(t, "handed off", w, "1")
 				if l.count.Load()&rwHandoff != 0 {
 					t.Fatal("handoff bit still set after the handoff")
@@ -335,7 +335,7 @@ func TestRWSemExclusion(t *testing.T) {
 				case 2:
 					if l.tryDownRead() {
 						_ = shared
-						l.upRead()
+						l.upRead(false)
 					}
 				default:
 					l.downRead()
@@ -345,7 +345,7 @@ func TestRWSemExclusion(t *testing.T) {
 					}
 					_ = shared
 					readers.Add(-1)
-					l.upRead()
+					l.upRead(false)
 				}
 			}
 		})
@@ -366,7 +366,7 @@ func BenchmarkRWSemUncontended(b *testing.B) {
 		name         string
 		lock, unlock func()
 	}{
-		{"RWSem/shared", l.downRead, l.upRead},
+		{"RWSem/shared", l.downRead, func() { l.upRead(false) }},
 		{"sync.RWMutex/shared", m.RLock, m.RUnlock},
 		{"RWSem/exclusive", func() { l.downWrite(nil) }, l.upWrite},
 		{"sync.RWMutex/exclusive", m.Lock, m.Unlock},
@@ -378,4 +378,30 @@ func BenchmarkRWSemUncontended(b *testing.B) {
 			}
 		})
 	}
+}
+
+// After the last reader out slept on I/O and woke the writer at the head, no
+// reader steals the lock until that writer has retried (writerWoken); once it
+// has, stealing is allowed again (TestRWSemReaderSteals).
+func TestRWSemWokenWriterFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := new(RWSem)
+		l.downRead()
+		w := queue(l, "W")
+		l.count.Add(-rwReader) // the reader's release: the lock word says free
+		l.waitMu.Lock()
+		l.markWriterWoken() // its wake-up, as upRead(true) makes it, not yet run by the writer
+		l.waitMu.Unlock()
+		c, ok := l.readFast()
+		if ok || l.readSteal(c) {
+			t.Fatal("a reader stole the lock from a writer woken by a reader that slept on I/O")
+		}
+		l.count.Add(-rwReader) // undo the fast path's bias
+		l.wake(false)          // the writer runs and retries
+		expectHolding(t, "woken writer", w, "1")
+		if l.writerWoken.Load() {
+			t.Fatal("writerWoken still set after the writer retried")
+		}
+		w[0].unlock()
+	})
 }

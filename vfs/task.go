@@ -26,12 +26,16 @@ type Task struct {
 	offCPU atomic.Bool
 	// contexts maps each lock context the task has validated to the stack of
 	// its first acquisition (see checkAcquire).
-	contexts  map[uint64][]uintptr
-	mm        *MM
-	ra        []raState
-	throttle  throttle   // dirty throttling (balanceDirty)
-	sched     schedState // the time slice (schedPoint)
-	wroteBack int64      // pages the task put under writeback
+	contexts map[uint64][]uintptr
+	mm       *MM
+	ra       []raState
+	throttle throttle   // dirty throttling (balanceDirty)
+	sched    schedState // the time slice (schedPoint)
+	// ioSlept says the current operation slept on I/O (a read, or a page
+	// lock held across one): its shared releases then let a woken writer
+	// retry first (RWSem's writerWoken).
+	ioSlept   bool
+	wroteBack int64 // pages the task put under writeback
 
 	strategyState []any // see PushStrategyState
 
