@@ -44,12 +44,14 @@ import (
 //     timing, not of rwsem.c: the kernel's woken writer sleeps inside its
 //     system call and takes the free lock as soon as its CPU runs it, while
 //     the reader that slept returns to user space and comes back with its next
-//     read (on the real filesystems' runs, a goroutine whose system call
-//     blocked gets its P back first); in Go the woken writer waits in the
-//     releasing reader's run queue until that reader blocks, so the reader
-//     came back first, stole the lock and began a new reader phase. Real XFS's
-//     readers wait for i_rwsem in 85% of their reads on configs/fidelity.yaml's
-//     cold-mixed phase; without this rule 47% of the model's irwsem readers
+//     read (on the real filesystems' runs the reader is a goroutine whose
+//     blocking system call gave up its P, which it must get back first); in Go
+//     the woken writer waits in the releasing reader's run queue until that
+//     reader blocks, so the reader came back first, stole the lock and began
+//     a new reader phase. Real XFS's readers wait for i_rwsem in 79-85% of
+//     their reads on configs/fidelity.yaml's cold-mixed phase (the model's
+//     irwsem readers, with this rule, in 99%); without it 47% of the model's
+//     irwsem readers
 //     took it without waiting. A reader that did not sleep (a cache hit) may
 //     still steal: XFS's readers of a cached file wait in 2% of their reads.
 //   - After RWSEM_WAIT_TIMEOUT (4 ms) a first waiter that finds the lock taken
