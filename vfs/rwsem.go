@@ -51,9 +51,9 @@ import (
 //     a new reader phase. Real XFS's readers wait for i_rwsem in 79-85% of
 //     their reads on configs/fidelity.yaml's cold-mixed phase (the model's
 //     irwsem readers, with this rule, in 99%); without it 47% of the model's
-//     irwsem readers
-//     took it without waiting. A reader that did not sleep (a cache hit) may
-//     still steal: XFS's readers of a cached file wait in 2% of their reads.
+//     irwsem readers took it without waiting. A reader that did not sleep (a
+//     cache hit) may still steal: XFS's readers of a cached file wait in 2%
+//     of their reads.
 //   - After RWSEM_WAIT_TIMEOUT (4 ms) a first waiter that finds the lock taken
 //     sets the handoff bit; from then on no one steals (the fast paths, reader
 //     stealing and writer spinning all fail on it), and the next release hands
