@@ -1,6 +1,7 @@
 package scratchfs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,7 +76,7 @@ func (s *raSetting) restore(loop, image string) error {
 		return nil
 	}
 	cur, err := readInt(s.Path)
-	if os.IsNotExist(err) || (err == nil && cur != s.Value) {
+	if errors.Is(err, os.ErrNotExist) || (err == nil && cur != s.Value) {
 		return nil
 	}
 	if err != nil {

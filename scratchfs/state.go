@@ -50,9 +50,9 @@ func (s *state) save() error {
 }
 
 // undo tears down what the state records, the reverse of setup: the dirty
-// thresholds, the readahead window, the mount (and with it the loop device, set to autoclear), the
-// loop device if still attached to the image, the cgroup, the mount point and
-// the image; then the state file. Each step checks that what it removes is
+// thresholds, the readahead window, the mount (and with it the loop device,
+// set to autoclear), the loop device if still attached to the image, the
+// cgroup, the mount point and the image; then the state file. Each step checks that what it removes is
 // still what rwbench made (the mount point mounted, the loop device attached
 // to the image, the sysctl at rwbench's value), and every step is tried
 // whatever the others did. What was no longer rwbench's is in the notes.
